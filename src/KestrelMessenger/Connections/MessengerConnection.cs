@@ -1,0 +1,468 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using KestrelMessenger.Diagnostics;
+using KestrelMessenger.Frames;
+using KestrelMessenger.Messages;
+using KestrelMessenger.Protocol;
+using KestrelMessenger.Protocol.Frames;
+using KestrelMessenger.Wire;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace KestrelMessenger.Connections;
+
+/// <summary>
+/// One peer connection after the handshake (Ceph's <c>AsyncConnection</c> + the READY state of
+/// <c>ProtocolV2</c>): one read loop, one write loop draining the <see cref="OutQueue"/>, and one
+/// idempotent <see cref="Close"/>. The handle exists before the transport does (outbound
+/// connections queue messages while connecting) and stays valid after it closes.
+/// </summary>
+internal sealed class MessengerConnection : IConnection
+{
+    private const int MaxMessagesPerFlush = 64;
+    private const long MaxUnflushedBytes = 256 * 1024;
+
+    private readonly IConnectionOwner _owner;
+    private readonly OutQueue _out = new();
+    private readonly Session _session = new();
+    private readonly Channel<bool> _wakeWriter = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<UTime, (long Start, TaskCompletionSource<TimeSpan> Done)> _pings = new();
+    private readonly byte[] _header = new byte[MessageHeader.Length];
+    private int _state; // 0 connecting, 1 ready, 2 closed
+    private ConnectionContext? _transport;
+    private HandshakeResult? _handshake;
+    private string _remote;
+
+    public MessengerConnection(IConnectionOwner owner, EntityName peerName, EntityAddrVec peerAddrs, string remote)
+    {
+        _owner = owner;
+        PeerName = peerName;
+        PeerAddrs = peerAddrs;
+        _remote = remote;
+    }
+
+    public EntityName PeerName { get; private set; }
+
+    public EntityAddrVec PeerAddrs { get; private set; }
+
+    public ulong Features => _handshake?.Features ?? 0;
+
+    public HandshakeResult? Handshake => _handshake;
+
+    public bool IsConnected => Volatile.Read(ref _state) == 1;
+
+    public bool IsClosed => Volatile.Read(ref _state) == 2;
+
+    public Task Closed => _closed.Task;
+
+    /// <summary>When the last KEEPALIVE2 arrived (Ceph's <c>last_keepalive</c>).</summary>
+    public DateTimeOffset LastKeepalive { get; private set; }
+
+    /// <summary>The timestamp of the last KEEPALIVE2_ACK (Ceph's <c>last_keepalive_ack</c>).</summary>
+    public UTime LastKeepaliveAck { get; private set; }
+
+    public bool SendMessage(Message message)
+    {
+        if (!_out.Enqueue(message))
+        {
+            message.Dispose();
+            return false;
+        }
+
+        WakeWriter();
+        return true;
+    }
+
+    public void SendKeepalive()
+    {
+        if (_out.EnqueueKeepalive(UTime.Now))
+        {
+            WakeWriter();
+        }
+    }
+
+    public Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        UTime stamp = UTime.Now;
+        while (!_pings.TryAdd(stamp, (Stopwatch.GetTimestamp(), done)))
+        {
+            stamp = stamp with { Nanoseconds = (stamp.Nanoseconds + 1) % 1_000_000_000 };
+        }
+
+        if (!_out.EnqueueKeepalive(stamp))
+        {
+            _pings.TryRemove(stamp, out _);
+            return Task.FromException<TimeSpan>(new ConnectionAbortedException($"connection to {PeerName} is closed"));
+        }
+
+        WakeWriter();
+        cancellationToken.Register(() =>
+        {
+            if (_pings.TryRemove(stamp, out var pending))
+            {
+                pending.Done.TrySetCanceled(cancellationToken);
+            }
+        });
+        return done.Task;
+    }
+
+    public void MarkDown() => Close(CloseKind.Local, "marked down");
+
+    /// <summary>Runs the READY phase on <paramref name="transport"/> until the connection closes.</summary>
+    public async Task RunAsync(ConnectionContext transport, HandshakeResult handshake)
+    {
+        _transport = transport;
+        _handshake = handshake;
+        _session.ClientCookie = handshake.ClientCookie;
+        _session.ServerCookie = handshake.ServerCookie;
+        PeerName = handshake.PeerName;
+        PeerAddrs = handshake.PeerAddrs;
+        _remote = transport.RemoteEndPoint?.ToString() ?? _remote;
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            return; // marked down while connecting
+        }
+
+        // Kestrel asks handlers to finish when the host stops; a messenger connection just closes.
+        using CancellationTokenRegistration onHostStop = transport.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
+            .Register(() => Close(CloseKind.Local, "host is stopping")) ?? default;
+        _owner.OnReady(this);
+        Task writer = WriteLoopAsync(transport.Transport.Output);
+        (CloseKind kind, string reason) = await ReadLoopAsync(transport.Transport.Input);
+        Close(kind, reason);
+        await writer;
+    }
+
+    /// <summary>Closes once: stops both loops, drops queued messages (lossy), tells the owner.</summary>
+    public void Close(CloseKind kind, string reason)
+    {
+        if (Interlocked.Exchange(ref _state, 2) == 2)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _wakeWriter.Writer.TryComplete();
+        _transport?.Abort(new ConnectionAbortedException(reason));
+        foreach (Message unsent in _out.Close())
+        {
+            unsent.Dispose();
+        }
+
+        foreach (var pending in _pings.Values)
+        {
+            pending.Done.TrySetException(new ConnectionAbortedException($"connection to {PeerName} closed: {reason}"));
+        }
+
+        _pings.Clear();
+        if (kind == CloseKind.Fault)
+        {
+            MessengerLog.ConnectionFaulted(_owner.Logger, _owner.Name, PeerName.ToString(), _remote, reason);
+        }
+        else
+        {
+            MessengerLog.ConnectionClosed(_owner.Logger, _owner.Name, PeerName.ToString(), _remote, reason);
+        }
+
+        _owner.OnClosed(this, kind, reason);
+        _closed.TrySetResult();
+    }
+
+    private void WakeWriter() => _wakeWriter.Writer.TryWrite(true);
+
+    private async Task<(CloseKind, string)> ReadLoopAsync(PipeReader input)
+    {
+        CancellationToken ct = _stopping.Token;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await input.ReadAsync(ct);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                SequencePosition examined = buffer.End;
+                try
+                {
+                    while (FrameDecoder.TryDecode(buffer, _owner.FrameLimits, out Frame frame, out long length))
+                    {
+                        if (!frame.Aborted)
+                        {
+                            HandleFrame(frame, length);
+                        }
+
+                        buffer = buffer.Slice(length);
+                    }
+
+                    if (result.IsCompleted || result.IsCanceled)
+                    {
+                        return buffer.IsEmpty
+                            ? (CloseKind.Reset, "peer closed the connection")
+                            : (CloseKind.Reset, $"peer closed the connection mid-frame ({buffer.Length} bytes of a frame)");
+                    }
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, examined);
+                }
+
+                await _owner.WaitForDispatchRoomAsync(ct);
+            }
+        }
+        catch (FrameException e)
+        {
+            return (CloseKind.Fault, e.Message);
+        }
+        catch (ProtocolException e)
+        {
+            return (CloseKind.Fault, e.Message);
+        }
+        catch (DecodeException e)
+        {
+            return (CloseKind.Fault, e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            return (CloseKind.Local, "closed locally");
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException)
+        {
+            return (CloseKind.Reset, e.Message);
+        }
+    }
+
+    private void HandleFrame(in Frame frame, long length)
+    {
+        switch (frame.Tag)
+        {
+            case Tag.Message:
+                HandleMessage(frame, length);
+                break;
+            case Tag.Keepalive2:
+                ReadOnlySpan<byte> ka = Contiguous(frame.Segment0, stackalloc byte[UTime.EncodedSize]);
+                LastKeepalive = DateTimeOffset.UtcNow;
+                if (_out.EnqueueKeepaliveAck(ControlFrame.Decode<Keepalive2Frame>(ka).Timestamp))
+                {
+                    WakeWriter();
+                }
+
+                break;
+            case Tag.Keepalive2Ack:
+                UTime stamp = ControlFrame.Decode<Keepalive2AckFrame>(Contiguous(frame.Segment0, stackalloc byte[UTime.EncodedSize])).Timestamp;
+                LastKeepaliveAck = stamp;
+                if (_pings.TryRemove(stamp, out var pending))
+                {
+                    pending.Done.TrySetResult(Stopwatch.GetElapsedTime(pending.Start));
+                }
+
+                break;
+            case Tag.Ack:
+                HandleAck(ControlFrame.Decode<AckFrame>(Contiguous(frame.Segment0, stackalloc byte[8])).Seq);
+                break;
+            default:
+                throw new ProtocolException(Enum.IsDefined(frame.Tag)
+                    ? $"unexpected {frame.Tag} frame in READY"
+                    : $"unknown frame tag {(byte)frame.Tag}");
+        }
+    }
+
+    private void HandleMessage(in Frame frame, long length)
+    {
+        if (frame.Segment0.Length != MessageHeader.Length)
+        {
+            throw new ProtocolException($"message header is {frame.Segment0.Length} bytes, not {MessageHeader.Length}");
+        }
+
+        MessageHeader header = MessageHeader.Read(Contiguous(frame.Segment0, stackalloc byte[MessageHeader.Length]));
+        ulong inSeq = _session.InSeq;
+        if (header.Seq <= inSeq)
+        {
+            MessengerLog.DiscardedOldMessage(_owner.Logger, _owner.Name, header.Seq, PeerName.ToString(), inSeq);
+            return;
+        }
+
+        if (header.Seq > inSeq + 1)
+        {
+            MessengerLog.MessageSeqGap(_owner.Logger, _owner.Name, header.Seq, PeerName.ToString(), inSeq);
+        }
+
+        HandleAck(header.AckSeq);
+        Message message = _owner.Registry.Create(header.Type);
+        message.Version = header.Version;
+        message.CompatVersion = header.CompatVersion;
+        message.Priority = header.Priority;
+        message.Tid = header.Tid;
+        message.DataOffset = header.DataOffset;
+        message.Seq = header.Seq;
+        message.AckSeq = header.AckSeq;
+        message.Source = PeerName;
+        message.Connection = this;
+        message.Front = MessageBuffer.CopyOf(frame.Segment1);
+        message.Middle = MessageBuffer.CopyOf(frame.Segment2);
+        message.Data = MessageBuffer.CopyOf(frame.Segment3);
+        try
+        {
+            message.DecodeFront();
+        }
+        catch (DecodeException e)
+        {
+            message.Dispose();
+            throw new ProtocolException($"failed to decode {MessageTypes.Name(header.Type)} (type {header.Type}) seq {header.Seq}: {e.Message}");
+        }
+
+        _session.InSeq = header.Seq;
+        _owner.Metrics.MessageReceived(_owner.Name, length);
+        if (_handshake is { Lossy: false })
+        {
+            _out.RequestAck();
+            WakeWriter();
+        }
+
+        _owner.Deliver(this, message);
+    }
+
+    private void HandleAck(ulong seq)
+    {
+        // Lossy sessions keep nothing to release; lossless replay will free its unacked list here.
+        if (seq > _session.AckedSeq)
+        {
+            _session.AckedSeq = seq;
+        }
+    }
+
+    private async Task WriteLoopAsync(PipeWriter output)
+    {
+        using var scratch = new DencWriter(4096);
+        using var control = new DencWriter(64);
+        var keepaliveAcks = new List<UTime>();
+        var keepalives = new List<UTime>();
+        var messages = new List<Message>(MaxMessagesPerFlush);
+        CancellationToken ct = _stopping.Token;
+        try
+        {
+            while (await _wakeWriter.Reader.WaitToReadAsync(ct))
+            {
+                _wakeWriter.Reader.TryRead(out _);
+                bool more = true;
+                while (more)
+                {
+                    _out.Drain(keepaliveAcks, keepalives, messages, MaxMessagesPerFlush, out bool ack);
+                    foreach (UTime stamp in keepaliveAcks)
+                    {
+                        WriteControl(output, control, new Keepalive2AckFrame(stamp));
+                    }
+
+                    foreach (UTime stamp in keepalives)
+                    {
+                        WriteControl(output, control, new Keepalive2Frame(stamp));
+                    }
+
+                    if (ack)
+                    {
+                        WriteControl(output, control, new AckFrame(_session.InSeq));
+                    }
+
+                    foreach (Message message in messages)
+                    {
+                        WriteMessage(output, scratch, message);
+                        if (output.UnflushedBytes >= MaxUnflushedBytes)
+                        {
+                            await FlushAsync(output, ct);
+                        }
+                    }
+
+                    more = messages.Count == MaxMessagesPerFlush;
+                    keepaliveAcks.Clear();
+                    keepalives.Clear();
+                    messages.Clear();
+                }
+
+                await FlushAsync(output, ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException)
+        {
+            Close(CloseKind.Reset, e.Message);
+        }
+        finally
+        {
+            foreach (Message message in messages)
+            {
+                message.Dispose();
+            }
+        }
+    }
+
+    private void WriteMessage(PipeWriter output, DencWriter scratch, Message message)
+    {
+        try
+        {
+            ReadOnlyMemory<byte> front = message.EncodeFront(scratch, Features);
+            message.Seq = ++_session.OutSeq;
+            var header = new MessageHeader
+            {
+                Seq = message.Seq,
+                Tid = message.Tid,
+                Type = message.Type,
+                Priority = message.Priority,
+                Version = message.Version,
+                DataOffset = message.DataOffset,
+                AckSeq = _session.InSeq,
+                Flags = MessageHeader.DefaultFlags,
+                CompatVersion = message.CompatVersion,
+            };
+            header.Write(_header);
+            long before = output.UnflushedBytes;
+            FrameEncoder.Write(output, Tag.Message, _header, new ReadOnlySequence<byte>(front),
+                new ReadOnlySequence<byte>(message.Middle.Memory), new ReadOnlySequence<byte>(message.Data.Memory));
+            _owner.Metrics.MessageSent(_owner.Name, output.UnflushedBytes - before);
+        }
+        finally
+        {
+            // Lossy: once written it is gone. Lossless replay will keep it until acked.
+            message.Dispose();
+        }
+    }
+
+    private static void WriteControl(PipeWriter output, DencWriter payload, IControlFrame frame)
+    {
+        payload.Reset();
+        frame.Encode(payload);
+        FrameEncoder.WriteControl(output, frame.Tag, payload.WrittenSpan);
+    }
+
+    private static async ValueTask FlushAsync(PipeWriter output, CancellationToken ct)
+    {
+        FlushResult result = await output.FlushAsync(ct);
+        if (result.IsCompleted)
+        {
+            throw new ConnectionAbortedException("transport closed");
+        }
+    }
+
+    private static ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> segment, Span<byte> scratch)
+    {
+        if (segment.IsSingleSegment)
+        {
+            return segment.FirstSpan;
+        }
+
+        if (segment.Length > scratch.Length)
+        {
+            throw new ProtocolException($"control payload of {segment.Length} bytes where {scratch.Length} were expected");
+        }
+
+        Span<byte> target = scratch[..(int)segment.Length];
+        segment.CopyTo(target);
+        return target;
+    }
+
+    public override string ToString() => $"{PeerName} {PeerAddrs}";
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace KestrelMessenger.Diagnostics;
+
+/// <summary>Every log line the messenger writes, with stable event ids.</summary>
+internal static partial class MessengerLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Messenger {Messenger} ({Entity}) started; addrs {Addrs}")]
+    public static partial void Started(ILogger logger, string messenger, string entity, string addrs);
+
+    [LoggerMessage(2, LogLevel.Information, "Messenger {Messenger} stopped")]
+    public static partial void Stopped(ILogger logger, string messenger);
+
+    [LoggerMessage(10, LogLevel.Debug, "Messenger {Messenger}: {Role} handshake with {Remote} done: peer {Peer} features 0x{Features:x16} mode {Mode} global_id {GlobalId} lossy {Lossy}")]
+    public static partial void HandshakeCompleted(ILogger logger, string messenger, string role, string remote, string peer, ulong features, string mode, ulong globalId, bool lossy);
+
+    [LoggerMessage(11, LogLevel.Warning, "Messenger {Messenger}: {Role} handshake with {Remote} failed: {Reason}")]
+    public static partial void HandshakeFailed(ILogger logger, string messenger, string role, string remote, string reason);
+
+    [LoggerMessage(12, LogLevel.Warning, "Messenger {Messenger}: connection to {Peer} at {Remote} closed: {Reason}")]
+    public static partial void ConnectionFaulted(ILogger logger, string messenger, string peer, string remote, string reason);
+
+    [LoggerMessage(13, LogLevel.Debug, "Messenger {Messenger}: connection to {Peer} at {Remote} closed ({Reason})")]
+    public static partial void ConnectionClosed(ILogger logger, string messenger, string peer, string remote, string reason);
+
+    [LoggerMessage(14, LogLevel.Warning, "Messenger {Messenger}: connecting to {Target} failed: {Reason}")]
+    public static partial void ConnectFailed(ILogger logger, string messenger, string target, string reason);
+
+    [LoggerMessage(20, LogLevel.Debug, "Messenger {Messenger}: discarding old message seq {Seq} from {Peer} (in_seq {InSeq})")]
+    public static partial void DiscardedOldMessage(ILogger logger, string messenger, ulong seq, string peer, ulong inSeq);
+
+    [LoggerMessage(21, LogLevel.Warning, "Messenger {Messenger}: message seq {Seq} from {Peer} skips ahead of in_seq {InSeq}")]
+    public static partial void MessageSeqGap(ILogger logger, string messenger, ulong seq, string peer, ulong inSeq);
+
+    [LoggerMessage(22, LogLevel.Warning, "Messenger {Messenger}: no dispatcher handled message type {Type} from {Peer}")]
+    public static partial void Unhandled(ILogger logger, string messenger, ushort type, string peer);
+
+    [LoggerMessage(23, LogLevel.Error, "Messenger {Messenger}: dispatcher threw on message type {Type} from {Peer}")]
+    public static partial void DispatcherFailed(ILogger logger, Exception exception, string messenger, ushort type, string peer);
+
+    [LoggerMessage(24, LogLevel.Error, "Messenger {Messenger}: dispatcher threw in {Hook}")]
+    public static partial void HookFailed(ILogger logger, Exception exception, string messenger, string hook);
+}

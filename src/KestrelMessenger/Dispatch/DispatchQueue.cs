@@ -1,0 +1,266 @@
+using KestrelMessenger.Diagnostics;
+using KestrelMessenger.Messages;
+using Microsoft.Extensions.Logging;
+
+namespace KestrelMessenger.Dispatch;
+
+/// <summary>Connection events that travel through the dispatch queue.</summary>
+internal enum DispatchEvent
+{
+    Connect,
+    Accept,
+    Reset,
+    RemoteReset,
+    Refused,
+}
+
+/// <summary>
+/// Ceph's <c>DispatchQueue</c>: received messages wait here, highest priority first and in arrival
+/// order within a priority (so each connection's order within a priority holds), for one dispatch
+/// loop to hand them to the dispatcher chain. Connection events go in at the highest priority.
+/// Queued bytes are throttled (<c>ms_dispatch_throttle_bytes</c>): read loops pause while full.
+/// </summary>
+internal sealed class DispatchQueue
+{
+    private readonly object _lock = new();
+    private readonly SortedDictionary<ushort, Queue<Item>> _queues = new(Comparer<ushort>.Create((a, b) => b.CompareTo(a)));
+    private readonly SemaphoreSlim _available = new(0);
+    private readonly DispatcherChain _chain;
+    private readonly long _throttleBytes;
+    private TaskCompletionSource _room = NewRoom();
+    private long _queuedBytes;
+    private int _count;
+    private bool _stopped;
+
+    public DispatchQueue(DispatcherChain chain, long throttleBytes)
+    {
+        _chain = chain;
+        _throttleBytes = throttleBytes;
+        _room.TrySetResult();
+    }
+
+    public int Count => Volatile.Read(ref _count);
+
+    public void Enqueue(Message message) => Add(message.Priority, new Item(message, null, default), Size(message));
+
+    public void Enqueue(DispatchEvent kind, IConnection connection) => Add(MessagePriority.Highest, new Item(null, connection, kind), 0);
+
+    public ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        Task room;
+        lock (_lock)
+        {
+            room = _room.Task;
+        }
+
+        return room.IsCompleted ? ValueTask.CompletedTask : new ValueTask(room.WaitAsync(cancellationToken));
+    }
+
+    /// <summary>Dispatches until <see cref="Stop"/>, then drains what is left (nothing accepted is lost).</summary>
+    public async Task RunAsync()
+    {
+        while (true)
+        {
+            await _available.WaitAsync();
+            Item item;
+            long size;
+            lock (_lock)
+            {
+                if (_count == 0)
+                {
+                    if (_stopped)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                item = TakeHighest();
+                size = item.Message is null ? 0 : Size(item.Message);
+                _count--;
+                _queuedBytes -= size;
+                if (_queuedBytes < _throttleBytes)
+                {
+                    _room.TrySetResult();
+                }
+            }
+
+            if (item.Message is not null)
+            {
+                await _chain.DispatchAsync(item.Message);
+            }
+            else
+            {
+                _chain.Notify(item.Kind, item.Connection!);
+            }
+        }
+    }
+
+    /// <summary>Lets the loop finish once the queue is empty.</summary>
+    public void Stop()
+    {
+        lock (_lock)
+        {
+            _stopped = true;
+        }
+
+        _available.Release();
+    }
+
+    private void Add(ushort priority, Item item, long size)
+    {
+        lock (_lock)
+        {
+            if (!_queues.TryGetValue(priority, out Queue<Item>? queue))
+            {
+                _queues[priority] = queue = new Queue<Item>();
+            }
+
+            queue.Enqueue(item);
+            _count++;
+            _queuedBytes += size;
+            if (_queuedBytes >= _throttleBytes && _room.Task.IsCompleted)
+            {
+                _room = NewRoom();
+            }
+        }
+
+        _available.Release();
+    }
+
+    private Item TakeHighest()
+    {
+        foreach (Queue<Item> queue in _queues.Values)
+        {
+            if (queue.Count > 0)
+            {
+                return queue.Dequeue();
+            }
+        }
+
+        throw new InvalidOperationException("dispatch queue count and contents disagree");
+    }
+
+    private static long Size(Message m) => m.Front.Length + m.Middle.Length + m.Data.Length + 64;
+
+    private static TaskCompletionSource NewRoom() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly record struct Item(Message? Message, IConnection? Connection, DispatchEvent Kind);
+}
+
+/// <summary>The ordered dispatchers of one messenger.</summary>
+internal sealed class DispatcherChain(string messenger, ILogger logger)
+{
+    private volatile IDispatcher[] _dispatchers = [];
+    private readonly object _lock = new();
+
+    public bool IsEmpty => _dispatchers.Length == 0;
+
+    public void AddHead(IDispatcher dispatcher)
+    {
+        lock (_lock)
+        {
+            _dispatchers = [dispatcher, .. _dispatchers];
+        }
+    }
+
+    public void AddTail(IDispatcher dispatcher)
+    {
+        lock (_lock)
+        {
+            _dispatchers = [.. _dispatchers, dispatcher];
+        }
+    }
+
+    /// <summary>Fast-dispatches inline when a dispatcher wants it; false when the message must be queued.</summary>
+    public bool TryFastDispatch(Message message)
+    {
+        foreach (IDispatcher d in _dispatchers)
+        {
+            bool can;
+            try
+            {
+                can = d.CanFastDispatch(message);
+            }
+            catch (Exception e)
+            {
+                MessengerLog.HookFailed(logger, e, messenger, nameof(IDispatcher.CanFastDispatch));
+                continue;
+            }
+
+            if (can)
+            {
+                try
+                {
+                    d.FastDispatch(message);
+                }
+                catch (Exception e)
+                {
+                    MessengerLog.DispatcherFailed(logger, e, messenger, message.Type, message.Source.ToString());
+                }
+                finally
+                {
+                    message.Dispose();
+                }
+
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public async ValueTask DispatchAsync(Message message)
+    {
+        try
+        {
+            foreach (IDispatcher d in _dispatchers)
+            {
+                if (await d.DispatchAsync(message))
+                {
+                    return;
+                }
+            }
+
+            MessengerLog.Unhandled(logger, messenger, message.Type, message.Source.ToString());
+        }
+        catch (Exception e)
+        {
+            MessengerLog.DispatcherFailed(logger, e, messenger, message.Type, message.Source.ToString());
+        }
+        finally
+        {
+            message.Dispose();
+        }
+    }
+
+    public void Notify(DispatchEvent kind, IConnection connection)
+    {
+        foreach (IDispatcher d in _dispatchers)
+        {
+            try
+            {
+                switch (kind)
+                {
+                    case DispatchEvent.Connect:
+                        d.HandleConnect(connection);
+                        break;
+                    case DispatchEvent.Accept:
+                        d.HandleAccept(connection);
+                        break;
+                    case DispatchEvent.RemoteReset:
+                        d.HandleRemoteReset(connection);
+                        break;
+                    case DispatchEvent.Reset when d.HandleReset(connection):
+                    case DispatchEvent.Refused when d.HandleRefused(connection):
+                        return;
+                }
+            }
+            catch (Exception e)
+            {
+                MessengerLog.HookFailed(logger, e, messenger, kind.ToString());
+            }
+        }
+    }
+}

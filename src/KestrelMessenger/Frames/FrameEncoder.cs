@@ -1,0 +1,110 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using KestrelMessenger.Wire;
+
+namespace KestrelMessenger.Frames;
+
+/// <summary>
+/// Encodes msgr2.1 crc-mode frames into any <see cref="IBufferWriter{T}"/> (a <c>PipeWriter</c> in
+/// production). CRCs are computed over the source segments, so nothing is copied twice.
+/// </summary>
+public static class FrameEncoder
+{
+    /// <summary>Writes a one-segment control frame.</summary>
+    public static void WriteControl(IBufferWriter<byte> output, Tag tag, ReadOnlySpan<byte> payload) =>
+        Write(output, tag, payload, default, default, default);
+
+    /// <summary>
+    /// Writes a frame. Trailing empty segments are trimmed (at least one segment is always sent),
+    /// because Pacific rejects a multi-segment frame whose last segment is empty.
+    /// </summary>
+    public static void Write(IBufferWriter<byte> output, Tag tag, ReadOnlySpan<byte> segment0,
+        in ReadOnlySequence<byte> segment1, in ReadOnlySequence<byte> segment2, in ReadOnlySequence<byte> segment3)
+    {
+        int count = segment3.Length > 0 ? 4 : segment2.Length > 0 ? 3 : segment1.Length > 0 ? 2 : 1;
+        CheckLength(segment0.Length);
+        CheckLength(segment1.Length);
+        CheckLength(segment2.Length);
+        CheckLength(segment3.Length);
+
+        Span<byte> preamble = output.GetSpan(FrameLayout.PreambleLength)[..FrameLayout.PreambleLength];
+        preamble.Clear();
+        preamble[0] = (byte)tag;
+        preamble[1] = (byte)count;
+        WriteDescriptor(preamble, 0, segment0.Length, count);
+        WriteDescriptor(preamble, 1, segment1.Length, count);
+        WriteDescriptor(preamble, 2, segment2.Length, count);
+        WriteDescriptor(preamble, 3, segment3.Length, count);
+        BinaryPrimitives.WriteUInt32LittleEndian(preamble[FrameLayout.PreambleCrcOffset..],
+            Crc32C.Append(Crc32C.PreambleSeed, preamble[..FrameLayout.PreambleCrcOffset]));
+        output.Advance(FrameLayout.PreambleLength);
+
+        if (segment0.Length > 0)
+        {
+            Copy(output, segment0);
+            WriteU32(output, Crc32C.Segment(segment0));
+        }
+
+        if (count == 1)
+        {
+            return;
+        }
+
+        Copy(output, segment1);
+        Copy(output, segment2);
+        Copy(output, segment3);
+
+        Span<byte> epilogue = output.GetSpan(FrameLayout.EpilogueLength)[..FrameLayout.EpilogueLength];
+        epilogue[0] = FrameLayout.LateStatusComplete;
+        BinaryPrimitives.WriteUInt32LittleEndian(epilogue[1..], Crc32C.Segment(segment1));
+        BinaryPrimitives.WriteUInt32LittleEndian(epilogue[5..], count > 2 ? Crc32C.Segment(segment2) : 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(epilogue[9..], count > 3 ? Crc32C.Segment(segment3) : 0);
+        output.Advance(FrameLayout.EpilogueLength);
+    }
+
+    private static void WriteDescriptor(Span<byte> preamble, int index, long length, int count)
+    {
+        if (index >= count)
+        {
+            return; // descriptors past num_segments stay all-zero, alignment included
+        }
+
+        int at = 2 + (index * 6);
+        BinaryPrimitives.WriteUInt32LittleEndian(preamble[at..], (uint)length);
+        BinaryPrimitives.WriteUInt16LittleEndian(preamble[(at + 4)..], FrameLayout.AlignmentOf(index));
+    }
+
+    private static void CheckLength(long length)
+    {
+        if (length > uint.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, "a msgr2 segment is at most 4 GiB");
+        }
+    }
+
+    private static void WriteU32(IBufferWriter<byte> output, uint value)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(output.GetSpan(4), value);
+        output.Advance(4);
+    }
+
+    private static void Copy(IBufferWriter<byte> output, ReadOnlySpan<byte> source)
+    {
+        while (!source.IsEmpty)
+        {
+            Span<byte> target = output.GetSpan();
+            int n = Math.Min(target.Length, source.Length);
+            source[..n].CopyTo(target);
+            output.Advance(n);
+            source = source[n..];
+        }
+    }
+
+    private static void Copy(IBufferWriter<byte> output, in ReadOnlySequence<byte> source)
+    {
+        foreach (ReadOnlyMemory<byte> part in source)
+        {
+            Copy(output, part.Span);
+        }
+    }
+}

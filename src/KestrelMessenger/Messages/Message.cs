@@ -1,0 +1,110 @@
+using KestrelMessenger.Wire;
+
+namespace KestrelMessenger.Messages;
+
+/// <summary>
+/// A Ceph message: header fields plus front, middle and data segments in pooled buffers. Used as
+/// is, it is a raw message (unknown types arrive this way, never dropped). Typed messages derive
+/// from it and override <see cref="EncodePayload"/> / <see cref="DecodePayload"/>, as Ceph's
+/// <c>encode_payload</c> / <c>decode_payload</c>.
+/// </summary>
+public class Message : IDisposable
+{
+    /// <summary>Creates a message of <paramref name="type"/> at encoding <paramref name="version"/>.</summary>
+    public Message(ushort type, ushort version = 1, ushort compatVersion = 1)
+    {
+        Type = type;
+        Version = version;
+        CompatVersion = compatVersion;
+    }
+
+    /// <summary>Message type.</summary>
+    public ushort Type { get; }
+
+    /// <summary>Payload encoding version (HEAD_VERSION when sending; the sender's when received).</summary>
+    public ushort Version { get; set; }
+
+    /// <summary>Oldest version that can decode the payload.</summary>
+    public ushort CompatVersion { get; set; }
+
+    /// <summary>Queueing priority on both ends.</summary>
+    public ushort Priority { get; set; } = MessagePriority.Default;
+
+    /// <summary>Transaction id.</summary>
+    public ulong Tid { get; set; }
+
+    /// <summary>Alignment hint for the data segment.</summary>
+    public ushort DataOffset { get; set; }
+
+    /// <summary>Sequence number on its connection (assigned when written; set when received).</summary>
+    public ulong Seq { get; internal set; }
+
+    /// <summary>The sender's in_seq when it sent this (received messages only).</summary>
+    public ulong AckSeq { get; internal set; }
+
+    /// <summary>The peer this came from (received messages only).</summary>
+    public EntityName Source { get; internal set; }
+
+    /// <summary>The connection this came from, for replies (received messages only).</summary>
+    public IConnection? Connection { get; internal set; }
+
+    /// <summary>Front segment: the encoded payload.</summary>
+    public MessageBuffer Front { get; set; } = MessageBuffer.Empty;
+
+    /// <summary>Middle segment (rarely used).</summary>
+    public MessageBuffer Middle { get; set; } = MessageBuffer.Empty;
+
+    /// <summary>Data segment: bulk bytes such as object data.</summary>
+    public MessageBuffer Data { get; set; } = MessageBuffer.Empty;
+
+    /// <summary>True for typed messages that encode their own front.</summary>
+    protected virtual bool EncodesPayload => false;
+
+    /// <summary>Encodes the typed fields into the front segment (and may set <see cref="Data"/>).</summary>
+    /// <param name="front">Where the front goes.</param>
+    /// <param name="features">Features of the connection it is sent on.</param>
+    protected virtual void EncodePayload(DencWriter front, ulong features)
+    {
+    }
+
+    /// <summary>Decodes the typed fields from the front segment (and <see cref="Data"/>).</summary>
+    protected virtual void DecodePayload(ref DencReader front)
+    {
+    }
+
+    /// <summary>The front as it goes on the wire: freshly encoded for typed messages, as set otherwise.</summary>
+    internal ReadOnlyMemory<byte> EncodeFront(DencWriter scratch, ulong features)
+    {
+        if (!EncodesPayload)
+        {
+            return Front.Memory;
+        }
+
+        scratch.Reset();
+        EncodePayload(scratch, features);
+        return scratch.WrittenMemory;
+    }
+
+    /// <summary>Decodes typed fields after the segments were received.</summary>
+    internal void DecodeFront()
+    {
+        if (EncodesPayload)
+        {
+            var reader = new DencReader(Front.Span);
+            DecodePayload(ref reader);
+        }
+    }
+
+    /// <summary>Returns the segment buffers to the pool.</summary>
+    public void Dispose()
+    {
+        Front.Dispose();
+        Middle.Dispose();
+        Data.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{MessageTypes.Name(Type)}({Type}) v{Version} seq {Seq} tid {Tid} prio {Priority} front {Front.Length} middle {Middle.Length} data {Data.Length}";
+}

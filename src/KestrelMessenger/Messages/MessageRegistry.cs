@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+
+namespace KestrelMessenger.Messages;
+
+/// <summary>
+/// Maps message type numbers to the classes that decode them (Ceph's <c>decode_message</c>
+/// switch, made open). Types with no entry arrive as raw <see cref="Message"/>s.
+/// </summary>
+public sealed class MessageRegistry
+{
+    private readonly ConcurrentDictionary<ushort, Func<Message>> _factories = new();
+
+    /// <summary>A registry with the library's typed messages.</summary>
+    public static MessageRegistry CreateDefault() => new MessageRegistry()
+        .Register<MPing>(MessageTypes.Ping)
+        .Register<MOSDPing>(MessageTypes.OsdPing);
+
+    /// <summary>Decodes <paramref name="type"/> with <typeparamref name="T"/>.</summary>
+    public MessageRegistry Register<T>(ushort type) where T : Message, new() => Register(type, static () => new T());
+
+    /// <summary>Decodes <paramref name="type"/> with what <paramref name="factory"/> creates.</summary>
+    public MessageRegistry Register(ushort type, Func<Message> factory)
+    {
+        _factories[type] = factory;
+        return this;
+    }
+
+    /// <summary>True when <paramref name="type"/> has a typed class.</summary>
+    public bool IsRegistered(ushort type) => _factories.ContainsKey(type);
+
+    /// <summary>An empty message to decode <paramref name="type"/> into.</summary>
+    public Message Create(ushort type) => _factories.TryGetValue(type, out Func<Message>? factory) ? factory() : new Message(type);
+}

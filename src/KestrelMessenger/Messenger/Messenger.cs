@@ -1,0 +1,325 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using KestrelMessenger.Connections;
+using KestrelMessenger.Diagnostics;
+using KestrelMessenger.Dispatch;
+using KestrelMessenger.Frames;
+using KestrelMessenger.Messages;
+using KestrelMessenger.Protocol;
+using KestrelMessenger.Protocol.Auth;
+using KestrelMessenger.Transport;
+using KestrelMessenger.Wire;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KestrelMessenger;
+
+/// <summary>
+/// Ceph's <c>Messenger</c>: one named endpoint of a daemon (public, cluster, heartbeat, objecter …).
+/// It accepts connections on the endpoints Kestrel binds for it, opens connections to peers,
+/// and delivers received messages to its dispatchers through a priority <c>DispatchQueue</c>.
+/// </summary>
+public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposable
+{
+    private readonly MessengerOptions _options;
+    private readonly IMessengerTransport _transport;
+    private readonly DispatcherChain _dispatchers;
+    private readonly DispatchQueue _queue;
+    private readonly ConnectionDelegate _clientPipeline;
+    private readonly ConcurrentDictionary<MessengerConnection, byte> _connections = new();
+    private readonly ConcurrentDictionary<EntityAddr, MessengerConnection> _outbound = new();
+    private readonly List<Func<EndPoint?>> _bindings = [];
+    private readonly ConcurrentDictionary<EntityType, Policy> _policies;
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _dispatchLoop;
+    private long _globalSeq;
+    private EntityName _myName;
+
+    /// <summary>Creates a messenger (Ceph's <c>Messenger::create</c>).</summary>
+    public Messenger(string name, MessengerOptions options, IMessengerTransport transport, ILoggerFactory? loggerFactory = null,
+        MessengerMetrics? metrics = null, MessageRegistry? registry = null, IServiceProvider? services = null)
+    {
+        string[] problems = [.. options.Validate()];
+        if (problems.Length > 0)
+        {
+            throw new ArgumentException($"messenger '{name}': {string.Join("; ", problems)}", nameof(options));
+        }
+
+        Name = name;
+        _options = options;
+        _transport = transport;
+        _myName = options.ParsedEntity;
+        Nonce = options.Nonce ?? (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
+        Logger = (ILogger?)loggerFactory?.CreateLogger("KestrelMessenger.Messenger") ?? NullLogger.Instance;
+        Metrics = metrics ?? new MessengerMetrics(null);
+        Registry = registry ?? MessageRegistry.CreateDefault();
+        FrameLimits = options.FrameLimits;
+        AuthClient = new AuthNoneClient(options.ParsedAuthName);
+        AuthServer = new AuthNoneServer();
+        DefaultPolicy = options.DefaultPolicy ?? (options.Bind.Count > 0 ? Policy.StatelessServer() : Policy.LossyClient());
+        _policies = new ConcurrentDictionary<EntityType, Policy>(options.Policies);
+        _dispatchers = new DispatcherChain(name, Logger);
+        _queue = new DispatchQueue(_dispatchers, options.DispatchThrottleBytes);
+        _clientPipeline = new ConnectionBuilder(services ?? new ServiceCollection().BuildServiceProvider())
+            .UseCephBanner(this)
+            .UseCephHandshake(this)
+            .Run(OnConnectedAsync)
+            .Build();
+    }
+
+    /// <summary>The messenger's name ("public", "cluster", …).</summary>
+    public string Name { get; }
+
+    /// <summary>Our entity name. A client takes its number from the monitor's global id.</summary>
+    public EntityName MyName
+    {
+        get => _myName;
+        set => _myName = value;
+    }
+
+    /// <inheritdoc />
+    public uint Nonce { get; }
+
+    /// <summary>The msgr2 addresses we are bound to (empty until Kestrel has bound them).</summary>
+    public EntityAddrVec MyAddrs => new(_bindings
+        .Select(b => b() as IPEndPoint)
+        .Where(ep => ep is not null)
+        .Select(ep => EntityAddr.V2(ep!, Nonce)));
+
+    /// <summary>The policy for peer types without one of their own.</summary>
+    public Policy DefaultPolicy { get; set; }
+
+    /// <summary>Message types decoded by this messenger.</summary>
+    public MessageRegistry Registry { get; }
+
+    /// <summary>Where this messenger logs.</summary>
+    public ILogger Logger { get; }
+
+    /// <summary>This messenger's instruments.</summary>
+    public MessengerMetrics Metrics { get; }
+
+    /// <inheritdoc />
+    public FrameLimits FrameLimits { get; }
+
+    /// <summary>Client half of auth (none until cephx lands).</summary>
+    public IAuthClient AuthClient { get; set; }
+
+    /// <summary>Server half of auth (none until cephx lands).</summary>
+    public IAuthServer AuthServer { get; set; }
+
+    /// <inheritdoc />
+    public TimeSpan HandshakeTimeout => _options.HandshakeTimeout;
+
+    /// <summary>Connections open now (inbound and outbound).</summary>
+    public IReadOnlyCollection<IConnection> Connections => [.. _connections.Keys];
+
+    /// <summary>The endpoints Kestrel should bind for this messenger (from <see cref="MessengerOptions.Bind"/>).</summary>
+    public IReadOnlyList<CephBindEndPoint> BindEndPoints => [.. _options.Bind.Select(b =>
+    {
+        (IPAddress address, int min, int max) = _options.ParseBind(b);
+        return new CephBindEndPoint(Name, address, min, max);
+    })];
+
+    /// <summary>Ceph's <c>set_policy</c>.</summary>
+    public void SetPolicy(EntityType peerType, Policy policy) => _policies[peerType] = policy;
+
+    /// <inheritdoc />
+    public Policy GetPolicy(EntityType peerType) => _policies.TryGetValue(peerType, out Policy? p) ? p : DefaultPolicy;
+
+    /// <summary>Ceph's <c>add_dispatcher_head</c>: this dispatcher sees messages first.</summary>
+    public void AddDispatcherHead(IDispatcher dispatcher) => _dispatchers.AddHead(dispatcher);
+
+    /// <summary>Ceph's <c>add_dispatcher_tail</c>: this dispatcher sees what the others did not handle.</summary>
+    public void AddDispatcherTail(IDispatcher dispatcher) => _dispatchers.AddTail(dispatcher);
+
+    /// <summary>Wires this messenger's protocol chain onto a Kestrel <c>ListenOptions</c> bound for it.</summary>
+    public void UseOn(IConnectionBuilder listenOptions, Func<EndPoint?> boundEndPoint)
+    {
+        lock (_bindings)
+        {
+            _bindings.Add(boundEndPoint);
+        }
+
+        listenOptions.UseCephBanner(this).UseCephHandshake(this).Run(OnConnectedAsync);
+    }
+
+    /// <summary>Starts the dispatch loop (Ceph's <c>start</c>).</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _dispatchLoop ??= Task.Run(_queue.RunAsync, CancellationToken.None);
+        MessengerLog.Started(Logger, Name, MyName.ToString(), MyAddrs.ToString());
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Ceph's <c>connect_to</c>: a handle on a connection to <paramref name="peerType"/> at
+    /// <paramref name="addrs"/>; an open one to the same address is reused. Messages sent before
+    /// the handshake completes are queued.
+    /// </summary>
+    public IConnection ConnectTo(EntityType peerType, EntityAddrVec addrs)
+    {
+        EntityAddr target = addrs.Msgr2 ?? throw new ArgumentException($"{addrs} has no v2: address", nameof(addrs));
+        if (target.EndPoint is null)
+        {
+            throw new ArgumentException($"{target} is blank", nameof(addrs));
+        }
+
+        ObjectDisposedException.ThrowIf(_shutdown.IsCancellationRequested, this);
+        while (true)
+        {
+            if (_outbound.TryGetValue(target, out MessengerConnection? existing) && !existing.IsClosed)
+            {
+                return existing;
+            }
+
+            var connection = new MessengerConnection(this, new EntityName(peerType, EntityName.New), addrs, target.EndPoint.ToString());
+            bool added = existing is null ? _outbound.TryAdd(target, connection) : _outbound.TryUpdate(target, connection, existing);
+            if (added)
+            {
+                _connections[connection] = 0;
+                _ = RunOutboundAsync(connection, peerType, target);
+                return connection;
+            }
+        }
+    }
+
+    /// <summary>Connects to a single msgr2 address.</summary>
+    public IConnection ConnectTo(EntityType peerType, EntityAddr addr) => ConnectTo(peerType, new EntityAddrVec(addr));
+
+    /// <summary>The terminal of the server and client chains: runs READY on a handshaken connection.</summary>
+    public async Task OnConnectedAsync(ConnectionContext context)
+    {
+        HandshakeResult handshake = context.Features.Get<ICephHandshakeFeature>()?.Result
+            ?? throw new InvalidOperationException("UseCephHandshake() must run before the messenger's connection handler");
+        MessengerConnection? connection = context.Features.Get<OutboundConnection>()?.Connection;
+        if (connection is null)
+        {
+            connection = new MessengerConnection(this, handshake.PeerName, handshake.PeerAddrs, context.RemoteEndPoint?.ToString() ?? "?");
+            _connections[connection] = 0;
+            if (_shutdown.IsCancellationRequested)
+            {
+                connection.Close(CloseKind.Local, "messenger is shutting down");
+                return;
+            }
+        }
+
+        await connection.RunAsync(context, handshake);
+    }
+
+    /// <summary>Closes every connection, dispatches what was already queued, and stops (Ceph's <c>shutdown</c>).</summary>
+    public async Task ShutdownAsync()
+    {
+        if (!_shutdown.IsCancellationRequested)
+        {
+            _shutdown.Cancel();
+            foreach (MessengerConnection connection in _connections.Keys)
+            {
+                connection.Close(CloseKind.Local, "messenger shutdown");
+            }
+            _queue.Stop();
+            if (_dispatchLoop is not null)
+            {
+                await _dispatchLoop;
+            }
+
+            MessengerLog.Stopped(Logger, Name);
+            _stopped.TrySetResult();
+        }
+
+        await _stopped.Task;
+    }
+
+    /// <summary>Completes when the messenger has shut down (Ceph's <c>wait</c>).</summary>
+    public Task WaitAsync() => _stopped.Task;
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await ShutdownAsync();
+
+    /// <inheritdoc />
+    ulong IHandshakeHost.NextGlobalSeq() => (ulong)Interlocked.Increment(ref _globalSeq);
+
+    void IConnectionOwner.Deliver(MessengerConnection connection, Message message)
+    {
+        if (!_dispatchers.TryFastDispatch(message))
+        {
+            _queue.Enqueue(message);
+        }
+    }
+
+    ValueTask IConnectionOwner.WaitForDispatchRoomAsync(CancellationToken cancellationToken) => _queue.WaitForRoomAsync(cancellationToken);
+
+    void IConnectionOwner.OnReady(MessengerConnection connection) =>
+        _queue.Enqueue(connection.Handshake!.Role == HandshakeRole.Client ? DispatchEvent.Connect : DispatchEvent.Accept, connection);
+
+    void IConnectionOwner.OnClosed(MessengerConnection connection, CloseKind kind, string reason)
+    {
+        _connections.TryRemove(connection, out _);
+        foreach (var entry in _outbound)
+        {
+            if (entry.Value == connection)
+            {
+                _outbound.TryRemove(entry);
+            }
+        }
+
+        bool wasReady = connection.Handshake is not null;
+        if (wasReady)
+        {
+            Metrics.ConnectionClosed(Name);
+        }
+
+        // A local mark_down is not reported back, as in Ceph.
+        if (kind != CloseKind.Local)
+        {
+            _queue.Enqueue(wasReady ? DispatchEvent.Reset : DispatchEvent.Refused, connection);
+        }
+    }
+
+    private async Task RunOutboundAsync(MessengerConnection connection, EntityType peerType, EntityAddr target)
+    {
+        ConnectionContext context;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+            timeout.CancelAfter(HandshakeTimeout);
+            context = await _transport.Connections.ConnectAsync(target.EndPoint!, timeout.Token);
+        }
+        catch (Exception e)
+        {
+            string reason = e switch
+            {
+                SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "connection refused",
+                OperationCanceledException => $"connect timed out after {HandshakeTimeout.TotalSeconds:0.###} s",
+                _ => e.Message,
+            };
+            MessengerLog.ConnectFailed(Logger, Name, target.ToString(), reason);
+            connection.Close(CloseKind.Refused, reason);
+            return;
+        }
+
+        var targetFeature = new CephConnectTargetFeature(peerType, target);
+        await using (context)
+        {
+            context.Features.Set<ICephConnectTargetFeature>(targetFeature);
+            context.Features.Set(new OutboundConnection(connection));
+            try
+            {
+                await _clientPipeline(context);
+            }
+            catch (Exception e)
+            {
+                targetFeature.FailureReason ??= e.Message;
+            }
+        }
+
+        connection.Close(connection.Handshake is null ? CloseKind.Refused : CloseKind.Reset, targetFeature.FailureReason ?? "connection closed");
+    }
+
+    /// <summary>Marks a transport connection as belonging to an outbound <see cref="MessengerConnection"/>.</summary>
+    private sealed record OutboundConnection(MessengerConnection Connection);
+}

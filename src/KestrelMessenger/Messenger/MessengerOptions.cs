@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Net;
+using KestrelMessenger.Frames;
+using KestrelMessenger.Protocol;
+using KestrelMessenger.Wire;
+
+namespace KestrelMessenger;
+
+/// <summary>
+/// How one messenger is set up (Ceph's <c>Messenger::create</c> arguments and <c>ms_*</c> options).
+/// Binds from configuration section <c>Ceph:Messengers:NAME</c>; defaults are Ceph's.
+/// </summary>
+public sealed class MessengerOptions
+{
+    /// <summary>Our entity name, <c>type.num</c> (<c>osd.0</c>, <c>client.-1</c>).</summary>
+    public string Entity { get; set; } = "client.-1";
+
+    /// <summary>The auth-layer name presented when authenticating; defaults to <see cref="Entity"/> (and <c>client.admin</c> for clients).</summary>
+    public string? AuthName { get; set; }
+
+    /// <summary>The address nonce; a fresh random one per process when unset.</summary>
+    public uint? Nonce { get; set; }
+
+    /// <summary>
+    /// Addresses to bind: <c>v2:IP:PORT</c> binds that port (0 = any free port), a bare IP walks
+    /// <see cref="BindPortMin"/>..<see cref="BindPortMax"/>. Empty for a messenger that only connects out.
+    /// </summary>
+    public List<string> Bind { get; set; } = [];
+
+    /// <summary><c>ms_bind_port_min</c>.</summary>
+    public int BindPortMin { get; set; } = 6800;
+
+    /// <summary><c>ms_bind_port_max</c>.</summary>
+    public int BindPortMax { get; set; } = 7300;
+
+    /// <summary>Banner through READY must finish within this (Ceph's <c>ms_connection_ready_timeout</c> is 10 s).</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><c>ms_dispatch_throttle_bytes</c>: read loops pause while this much is waiting for dispatch.</summary>
+    public long DispatchThrottleBytes { get; set; } = 100L << 20;
+
+    /// <summary>Largest control payload or message header accepted.</summary>
+    public int MaxControlLength { get; set; } = FrameLimits.Default.MaxControlLength;
+
+    /// <summary>Largest message front accepted.</summary>
+    public int MaxFrontLength { get; set; } = FrameLimits.Default.MaxFrontLength;
+
+    /// <summary>Largest message middle accepted.</summary>
+    public int MaxMiddleLength { get; set; } = FrameLimits.Default.MaxMiddleLength;
+
+    /// <summary>Largest message data segment accepted.</summary>
+    public int MaxDataLength { get; set; } = FrameLimits.Default.MaxDataLength;
+
+    /// <summary>The policy for peer types with none of their own; lossy client, or stateless server when bound.</summary>
+    public Policy? DefaultPolicy { get; set; }
+
+    /// <summary>Per-peer-type policies (Ceph's <c>set_policy</c>).</summary>
+    public Dictionary<EntityType, Policy> Policies { get; } = [];
+
+    /// <summary>Adds an address to bind (fluent).</summary>
+    public MessengerOptions BindTo(string address)
+    {
+        Bind.Add(address);
+        return this;
+    }
+
+    internal EntityName ParsedEntity => EntityName.Parse(Entity);
+
+    internal AuthEntityName ParsedAuthName =>
+        AuthEntityName.Parse(AuthName ?? (ParsedEntity.Type == EntityType.Client ? "client.admin" : ParsedEntity.ToString()));
+
+    internal FrameLimits FrameLimits => new()
+    {
+        MaxControlLength = MaxControlLength,
+        MaxFrontLength = MaxFrontLength,
+        MaxMiddleLength = MaxMiddleLength,
+        MaxDataLength = MaxDataLength,
+    };
+
+    /// <summary>Parses one <see cref="Bind"/> entry into an IP and a port range.</summary>
+    internal (IPAddress Address, int PortMin, int PortMax) ParseBind(string entry)
+    {
+        string s = entry.Trim();
+        if (s.StartsWith("v1:", StringComparison.Ordinal) || s.StartsWith("any:", StringComparison.Ordinal))
+        {
+            throw new FormatException($"bind address '{entry}' is not msgr2: only v2: addresses can be bound");
+        }
+
+        if (s.StartsWith("v2:", StringComparison.Ordinal))
+        {
+            s = s[3..];
+        }
+
+        bool hasPort = s.StartsWith('[') ? s.Contains("]:", StringComparison.Ordinal) : s.Count(c => c == ':') == 1;
+        if (hasPort && IPEndPoint.TryParse(s, out IPEndPoint? exact))
+        {
+            return (exact.Address, exact.Port, exact.Port);
+        }
+
+        if (!hasPort && IPAddress.TryParse(s.Trim('[', ']'), out IPAddress? bare))
+        {
+            return (bare, BindPortMin, BindPortMax);
+        }
+
+        throw new FormatException($"bind address '{entry}' is neither v2:IP:PORT nor an IP");
+    }
+
+    internal IEnumerable<string> Validate()
+    {
+        if (!EntityName.TryParseCore(Entity, out _))
+        {
+            yield return $"Entity '{Entity}' is not of the form type.number (osd.0, client.-1)";
+        }
+
+        if (AuthName is not null && !AuthName.Contains('.', StringComparison.Ordinal))
+        {
+            yield return $"AuthName '{AuthName}' is not of the form type.id (client.admin)";
+        }
+
+        if (BindPortMin is < 0 or > 65535 || BindPortMax is < 0 or > 65535 || BindPortMin > BindPortMax)
+        {
+            yield return $"BindPortMin..BindPortMax {BindPortMin}..{BindPortMax} is not a port range";
+        }
+
+        foreach (string entry in Bind)
+        {
+            string? error = null;
+            try
+            {
+                ParseBind(entry);
+            }
+            catch (FormatException e)
+            {
+                error = e.Message;
+            }
+
+            if (error is not null)
+            {
+                yield return error;
+            }
+        }
+
+        if (HandshakeTimeout <= TimeSpan.Zero)
+        {
+            yield return $"HandshakeTimeout {HandshakeTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s must be positive";
+        }
+
+        if (DispatchThrottleBytes <= 0 || MaxControlLength <= 0 || MaxFrontLength <= 0 || MaxMiddleLength <= 0 || MaxDataLength <= 0)
+        {
+            yield return "DispatchThrottleBytes and the Max*Length limits must be positive";
+        }
+    }
+}
