@@ -1,0 +1,61 @@
+using KestrelMessenger.Hosting;
+using KestrelMessenger.Transport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace KestrelMessenger.Tests.Harness;
+
+/// <summary>Which transport a test host's Kestrel and outbound connections use.</summary>
+public enum TransportKind
+{
+    /// <summary>In-process pipes: no ports.</summary>
+    Memory,
+    /// <summary>Real sockets on 127.0.0.1.</summary>
+    Tcp,
+}
+
+/// <summary>
+/// A TestServer-style host: several messengers in one process on a real Kestrel, with either the
+/// in-memory transport or loopback TCP under the same pipeline and middleware.
+/// </summary>
+public sealed class MessengerTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private MessengerTestHost(WebApplication app, LogSink logs)
+    {
+        _app = app;
+        Logs = logs;
+    }
+
+    public LogSink Logs { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<MessengerTestHost> StartAsync(TransportKind transport, Action<IServiceCollection> configure)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        var logs = new LogSink();
+        builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
+        if (transport == TransportKind.Memory)
+        {
+            builder.Services.AddSingleton<IMessengerTransport>(new MemoryTransport());
+        }
+
+        configure(builder.Services);
+        WebApplication app = builder.Build();
+        await app.StartAsync();
+        return new MessengerTestHost(app, logs);
+    }
+
+    public Messenger Messenger(string name) => _app.Services.GetMessenger(name);
+
+    public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
