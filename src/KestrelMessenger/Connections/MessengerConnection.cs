@@ -391,6 +391,11 @@ internal sealed class MessengerConnection : IConnection
         {
             Close(CloseKind.Reset, e.Message);
         }
+        catch (Exception e)
+        {
+            // A message that cannot encode itself (a bug in a typed message) ends this connection, not the process.
+            Close(CloseKind.Fault, $"failed to send: {e.GetType().Name}: {e.Message}");
+        }
         finally
         {
             foreach (Message message in messages)

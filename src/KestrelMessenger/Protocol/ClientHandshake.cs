@@ -21,7 +21,7 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
         channel.StartCapture(bannerSent.Span, bannerReceived.Span);
         EntityAddr? seenAs = await ExchangeHelloAsync(ct);
         (ulong globalId, ConnectionMode mode, ReadOnlyMemory<byte> sessionKey) = await AuthenticateAsync(ct);
-        await ExchangeSignaturesAsync(sessionKey, ct);
+        await PreAuthSignature.ExchangeAsync(channel, sessionKey, ct);
         Policy policy = host.GetPolicy(peerType);
         (ClientIdentFrame mine, ServerIdentFrame server) = await ExchangeIdentAsync(policy, seenAs, ct);
 
@@ -99,18 +99,6 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
                 default:
                     throw new ProtocolException($"unexpected {frame.Tag} during authentication");
             }
-        }
-    }
-
-    private async Task ExchangeSignaturesAsync(ReadOnlyMemory<byte> sessionKey, CancellationToken ct)
-    {
-        // The capture ends once AUTH_DONE is processed; the signatures themselves are not signed.
-        (byte[] sent, byte[] received) = channel.StopCapture();
-        await channel.WriteAsync(new AuthSignatureFrame(PreAuthSignature.Compute(sessionKey.Span, received)), ct);
-        AuthSignatureFrame peer = (await channel.ReadAsync(ct)).As<AuthSignatureFrame>();
-        if (!PreAuthSignature.Verify(sessionKey.Span, sent, peer.Signature.Span))
-        {
-            throw new ProtocolException("peer's AUTH_SIGNATURE does not match the bytes we sent (pre-auth tampering?)");
         }
     }
 

@@ -89,7 +89,7 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
                 case AuthServerResult.Done done:
                     // AUTH_DONE is still captured; the capture ends right after it is written.
                     await channel.WriteAsync(new AuthDoneFrame(done.GlobalId, mode, done.Payload), ct);
-                    await ExchangeSignaturesAsync(done.SessionKey, ct);
+                    await PreAuthSignature.ExchangeAsync(channel, done.SessionKey, ct);
                     return done;
                 case AuthServerResult.More next:
                     more = true;
@@ -108,17 +108,6 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
         IAuthServer auth = host.AuthServer;
         IReadOnlyList<uint> modes = [.. auth.AllowedMethods.SelectMany(auth.AllowedModes).Distinct().Select(m => (uint)m)];
         return channel.WriteAsync(new AuthBadMethodFrame(method, errno, auth.AllowedMethods, modes), ct);
-    }
-
-    private async Task ExchangeSignaturesAsync(ReadOnlyMemory<byte> sessionKey, CancellationToken ct)
-    {
-        (byte[] sent, byte[] received) = channel.StopCapture();
-        await channel.WriteAsync(new AuthSignatureFrame(PreAuthSignature.Compute(sessionKey.Span, received)), ct);
-        AuthSignatureFrame peer = (await channel.ReadAsync(ct)).As<AuthSignatureFrame>();
-        if (!PreAuthSignature.Verify(sessionKey.Span, sent, peer.Signature.Span))
-        {
-            throw new ProtocolException("peer's AUTH_SIGNATURE does not match the bytes we sent (pre-auth tampering?)");
-        }
     }
 
     private async Task<(ClientIdentFrame Client, ServerIdentFrame Mine)> ExchangeIdentAsync(Policy policy, CancellationToken ct)
