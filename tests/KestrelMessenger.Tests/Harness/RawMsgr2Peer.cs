@@ -75,6 +75,8 @@ public sealed class RawMsgr2Peer : IAsyncDisposable
         return (await ReadFrameAsync()).As<ServerIdentFrame>();
     }
 
+    public Task ReadBannerAsync() => ReadExactlyAsync(Banner.Length);
+
     public async Task<ControlFrameData> ReadFrameAsync()
     {
         while (true)
