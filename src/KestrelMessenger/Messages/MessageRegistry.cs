@@ -13,7 +13,12 @@ public sealed class MessageRegistry
     /// <summary>A registry with the library's typed messages.</summary>
     public static MessageRegistry CreateDefault() => new MessageRegistry()
         .Register<MPing>(MessageTypes.Ping)
-        .Register<MOSDPing>(MessageTypes.OsdPing);
+        .Register<MOSDPing>(MessageTypes.OsdPing)
+        .Register<Mon.MMonGetMap>(MessageTypes.MonGetMap)
+        .Register<Mon.MMonMap>(MessageTypes.MonMap)
+        .Register<Mon.MMonSubscribe>(MessageTypes.MonSubscribe)
+        .Register<Mon.MMonGetVersion>(MessageTypes.MonGetVersion)
+        .Register<Mon.MMonGetVersionReply>(MessageTypes.MonGetVersionReply);
 
     /// <summary>Decodes <paramref name="type"/> with <typeparamref name="T"/>.</summary>
     public MessageRegistry Register<T>(ushort type) where T : Message, new() => Register(type, static () => new T());

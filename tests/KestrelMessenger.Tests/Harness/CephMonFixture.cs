@@ -17,6 +17,29 @@ public sealed partial class CephMonFixture : IAsyncLifetime
 
     public Guid Fsid { get; private set; }
 
+    /// <summary>The monmap epoch as `ceph mon dump` reports it.</summary>
+    public uint MonMapEpoch { get; private set; }
+
+    /// <summary>Runs the real `ceph` CLI against this cluster; returns its output.</summary>
+    public async Task<string> CephAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("ceph", ["-c", Path.Combine(Directory, "ceph.conf"), "--connect-timeout", "20", .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using Process process = Process.Start(start)!;
+        string output = await process.StandardOutput.ReadToEndAsync();
+        string errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ceph {string.Join(" ", args)} failed ({process.ExitCode}): {errors}");
+        }
+
+        return output;
+    }
+
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), $"kmsgr-mon-{Guid.NewGuid():N}");
 
     public async Task InitializeAsync()
@@ -45,6 +68,8 @@ public sealed partial class CephMonFixture : IAsyncLifetime
 
         Pid = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Fsid = Guid.Parse(m.Groups[2].Value);
+        string dump = await CephAsync("mon", "dump", "-f", "json");
+        MonMapEpoch = (uint)System.Text.Json.JsonDocument.Parse(dump).RootElement.GetProperty("epoch").GetInt32();
     }
 
     public async Task DisposeAsync()

@@ -11,8 +11,31 @@ public sealed class RecordingDispatcher : IDispatcher
 
     public ConcurrentQueue<(string Event, IConnection Connection)> Events { get; } = new();
 
+    /// <summary>The message objects themselves: typed fields stay valid after dispatch, segment buffers do not.</summary>
+    public ConcurrentQueue<Message> Typed { get; } = new();
+
+    public async Task<T> WaitForAsync<T>(TimeSpan? timeout = null) where T : Message
+    {
+        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            if (Typed.OfType<T>().FirstOrDefault() is T found)
+            {
+                return found;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"no {typeof(T).Name}; got types {string.Join(",", Messages.Select(m => m.Type))}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public ValueTask<bool> DispatchAsync(Message message)
     {
+        Typed.Enqueue(message);
         Messages.Enqueue(new Received(message.Type, message.Priority, message.Tid, message.Seq, message.Source.ToString(), message.Front.Span.ToArray(), message.Data.Length));
         return ValueTask.FromResult(true);
     }

@@ -1,5 +1,6 @@
 using KestrelMessenger.Hosting;
 using KestrelMessenger.Messages;
+using KestrelMessenger.Messages.Mon;
 using KestrelMessenger.Protocol;
 using KestrelMessenger.Tests.Harness;
 using KestrelMessenger.Wire;
@@ -30,16 +31,33 @@ public class RealMonitorTests(CephMonFixture mon) : IClassFixture<CephMonFixture
             await connection.PingAsync().WaitAsync(TimeSpan.FromSeconds(10));
         }
 
-        connection.SendMessage(new Message(MessageTypes.MonGetMap));
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!recorder.Messages.Any(m => m.Type == MessageTypes.MonMap) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        RecordingDispatcher.Received monmap = Assert.Single(recorder.Messages, m => m.Type == MessageTypes.MonMap);
-        Assert.Equal("mon.0", monmap.Source);
-        Assert.True(monmap.Front.Length > 16);
+        connection.SendMessage(new MMonGetMap());
+        MMonMap monmap = await recorder.WaitForAsync<MMonMap>();
+        Assert.Equal(mon.Fsid, monmap.Fsid);
+        Assert.Equal(EntityName.Mon(0), monmap.Source);
         Assert.Equal(1ul, monmap.Seq);
+    }
+
+    [Fact]
+    public async Task Answers_get_version_and_pushes_the_subscribed_monmap()
+    {
+        await using MessengerTestHost host = await MessengerTestHost.StartAsync(TransportKind.Tcp, services =>
+            services.AddCephMessenger("monc", o => o.Entity = "client.-1").AddDispatcher<ClientRecorder>());
+        RecordingDispatcher recorder = host.Get<ClientRecorder>().Inner;
+        IConnection connection = host.Messenger("monc").ConnectTo(EntityType.Mon, EntityAddr.Parse($"v2:127.0.0.1:{mon.Port}/0"));
+
+        connection.SendMessage(new MMonGetVersion { Handle = 7, What = "osdmap" });
+        MMonGetVersionReply version = await recorder.WaitForAsync<MMonGetVersionReply>();
+        Assert.Equal(7ul, version.Handle);
+        Assert.True(version.MapVersion >= 1, "a fresh cluster has osdmap epoch 1 or later");
+        Assert.InRange(version.OldestMapVersion, 0ul, version.MapVersion);
+
+        var subscribe = new MMonSubscribe { Hostname = Environment.MachineName };
+        subscribe.What["monmap"] = new SubscribeItem(0, 0);
+        connection.SendMessage(subscribe);
+        MMonMap monmap = await recorder.WaitForAsync<MMonMap>();
+        Assert.Equal(mon.Fsid, monmap.Fsid);
+        Assert.Equal(mon.MonMapEpoch, monmap.Epoch);
+        await connection.PingAsync().WaitAsync(TimeSpan.FromSeconds(10));
     }
 }

@@ -67,3 +67,50 @@ public class MessageTests
         Assert.Equal(0x7777, raw.Type);
     }
 }
+
+/// <summary>Monitor messages decode from, and encode to, the fronts a real OSD and monitor exchanged.</summary>
+public class MonMessageGoldenTests
+{
+    private static (Message Message, byte[] Front) Decode(string title)
+    {
+        byte[] wire = Harness.GoldenFrames.Get(title).Bytes;
+        Assert.True(KestrelMessenger.Frames.FrameDecoder.TryDecode(new System.Buffers.ReadOnlySequence<byte>(wire), KestrelMessenger.Frames.FrameLimits.Default, out var frame, out _));
+        MessageHeader header = MessageHeader.Read(System.Buffers.BuffersExtensions.ToArray(frame.Segment0));
+        Message m = MessageRegistry.CreateDefault().Create(header.Type);
+        m.Version = header.Version;
+        byte[] front = System.Buffers.BuffersExtensions.ToArray(frame.Segment1);
+        m.Front = MessageBuffer.CopyOf(front);
+        m.DecodeFront();
+        return (m, front);
+    }
+
+    private static void AssertReencodes(Message m, byte[] front)
+    {
+        using var scratch = new DencWriter();
+        Assert.Equal(Convert.ToHexString(front), Convert.ToHexString(m.EncodeFront(scratch, CephFeatures.All).Span));
+    }
+
+    [Fact]
+    public void Get_version_and_its_reply()
+    {
+        (Message m, byte[] front) = Decode("OSD -> mon MESSAGE MMonGetVersion");
+        var get = Assert.IsType<KestrelMessenger.Messages.Mon.MMonGetVersion>(m);
+        Assert.Equal((1ul, "osdmap"), (get.Handle, get.What));
+        AssertReencodes(get, front);
+
+        (m, front) = Decode("mon -> OSD MESSAGE MMonGetVersionReply");
+        var reply = Assert.IsType<KestrelMessenger.Messages.Mon.MMonGetVersionReply>(m);
+        Assert.Equal((1ul, 4ul, 1ul), (reply.Handle, reply.MapVersion, reply.OldestMapVersion));
+        AssertReencodes(reply, front);
+    }
+
+    [Fact]
+    public void Subscribe_lists_maps_and_the_hostname()
+    {
+        (Message m, byte[] front) = Decode("OSD -> mon MESSAGE MMonSubscribe");
+        var sub = Assert.IsType<KestrelMessenger.Messages.Mon.MMonSubscribe>(m);
+        Assert.Equal(["config", "monmap"], sub.What.Keys);
+        Assert.Equal("vm", sub.Hostname);
+        AssertReencodes(sub, front);
+    }
+}
