@@ -58,6 +58,8 @@ internal sealed class MessengerConnection : IConnection
 
     public bool IsClosed => Volatile.Read(ref _state) == 2;
 
+    public string? CloseReason { get; private set; }
+
     public Task Closed => _closed.Task;
 
     /// <summary>When the last KEEPALIVE2 arrived (Ceph's <c>last_keepalive</c>).</summary>
@@ -147,6 +149,7 @@ internal sealed class MessengerConnection : IConnection
             return;
         }
 
+        CloseReason = reason;
         _stopping.Cancel();
         _wakeWriter.Writer.TryComplete();
         _transport?.Abort(new ConnectionAbortedException(reason));

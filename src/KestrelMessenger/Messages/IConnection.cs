@@ -23,6 +23,12 @@ public interface IConnection
     /// <summary>True once the connection is closed for good.</summary>
     bool IsClosed { get; }
 
+    /// <summary>What the handshake negotiated (null until READY).</summary>
+    Protocol.HandshakeResult? Handshake { get; }
+
+    /// <summary>Why the connection closed (null while open).</summary>
+    string? CloseReason { get; }
+
     /// <summary>Queues <paramref name="message"/> by priority; false when the connection is closed (the message is then disposed).</summary>
     bool SendMessage(Message message);
 

@@ -13,12 +13,16 @@ namespace KestrelMessenger.Protocol;
 /// CLIENT_IDENT → SERVER_IDENT. Each step is a short method; any deviation throws
 /// <see cref="ProtocolException"/> with the reason.
 /// </summary>
-public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, EntityType peerType, EntityAddr target, IPEndPoint? localEndPoint)
+public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, EntityType expectedPeerType, EntityAddr target, IPEndPoint? localEndPoint)
 {
+    // Dialling EntityType.Any (a diagnostic ping) takes the peer's type from its HELLO.
+    private EntityType peerType;
+
     /// <summary>Runs the handshake to READY.</summary>
     public async Task<HandshakeResult> RunAsync(ReadOnlyMemory<byte> bannerSent, ReadOnlyMemory<byte> bannerReceived, long startTimestamp, CancellationToken ct)
     {
         channel.StartCapture(bannerSent.Span, bannerReceived.Span);
+        peerType = expectedPeerType;
         EntityAddr? seenAs = await ExchangeHelloAsync(ct);
         (ulong globalId, ConnectionMode mode, ReadOnlyMemory<byte> sessionKey) = await AuthenticateAsync(ct);
         await PreAuthSignature.ExchangeAsync(channel, sessionKey, ct);
@@ -47,11 +51,12 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
     {
         await channel.WriteAsync(new HelloFrame(host.MyName.Type, target), ct);
         HelloFrame hello = (await channel.ReadAsync(ct)).As<HelloFrame>();
-        if (peerType != EntityType.Any && hello.EntityType != peerType)
+        if (expectedPeerType != EntityType.Any && hello.EntityType != expectedPeerType)
         {
-            throw new ProtocolException($"peer is a {EntityTypes.Name(hello.EntityType)}, not the {EntityTypes.Name(peerType)} we meant to reach");
+            throw new ProtocolException($"peer is a {EntityTypes.Name(hello.EntityType)}, not the {EntityTypes.Name(expectedPeerType)} we meant to reach");
         }
 
+        peerType = hello.EntityType;
         return hello.PeerAddr;
     }
 

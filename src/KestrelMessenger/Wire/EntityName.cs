@@ -41,6 +41,9 @@ public readonly record struct EntityName(EntityType Type, long Num)
         ? name
         : throw new FormatException($"'{text}' is not an entity name of the form type.number (for example osd.0)");
 
+    /// <summary>Parses <c>type.num</c>; returns false when it is not one.</summary>
+    public static bool TryParse(string text, out EntityName name) => TryParseCore(text, out name);
+
     internal static bool TryParseCore(string text, out EntityName name)
     {
         name = default;

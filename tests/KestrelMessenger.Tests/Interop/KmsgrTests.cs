@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using KestrelMessenger.Hosting;
+using KestrelMessenger.Protocol;
+using KestrelMessenger.Protocol.Auth;
+using KestrelMessenger.Tests.Harness;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KestrelMessenger.Tests.Interop;
+
+/// <summary>The kmsgr CLI, run as a process, against real Ceph daemons and against things that are not Ceph.</summary>
+public class KmsgrTests(CephMonFixture mon) : IClassFixture<CephMonFixture>
+{
+    [Fact]
+    public async Task Ping_a_real_monitor_prints_its_identity_and_round_trip_times()
+    {
+        (int exit, string output, string errors) = await Kmsgr.RunAsync("ping", $"v2:127.0.0.1:{mon.Port}/0", "--count", "3");
+        Assert.True(exit == 0, errors);
+        Assert.Contains($"peer      mon.0 at v2:127.0.0.1:{mon.Port}/0", output);
+        Assert.Contains("features  0x3f01cfbdfffdffff", output);
+        Assert.Contains("mode      crc, lossy, global_id ", output);
+        Assert.Contains("keepalive 3 sent, 3 acked; rtt min/avg/p99 = ", output);
+    }
+
+    [Fact]
+    public async Task Ping_a_closed_port_says_connection_refused()
+    {
+        (int exit, _, string errors) = await Kmsgr.RunAsync("ping", $"v2:127.0.0.1:{FreePort()}", "--timeout", "5");
+        Assert.Equal(2, exit);
+        Assert.Contains("connection refused", errors);
+    }
+
+    [Theory]
+    [InlineData("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", "peer speaks HTTP, not Ceph msgr2")]
+    [InlineData("ceph v027\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", "peer speaks msgr1")]
+    public async Task Ping_something_that_is_not_msgr2_names_what_it_is(string greeting, string reason)
+    {
+        using var server = new TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        Task serve = Task.Run(async () =>
+        {
+            using Socket peer = await server.AcceptSocketAsync();
+            await peer.SendAsync(Encoding.Latin1.GetBytes(greeting));
+            await Task.Delay(2000);
+        });
+
+        (int exit, _, string errors) = await Kmsgr.RunAsync("ping", $"v2:127.0.0.1:{((IPEndPoint)server.LocalEndpoint).Port}", "--timeout", "5");
+        Assert.Equal(4, exit);
+        Assert.Contains(reason, errors);
+        await serve;
+    }
+
+    [Fact]
+    public async Task Ping_a_server_that_refuses_auth_says_so()
+    {
+        await using MessengerTestHost host = await MessengerTestHost.StartAsync(TransportKind.Tcp, s =>
+            s.AddCephMessenger("osd", o => { o.Entity = "osd.0"; o.BindTo("v2:127.0.0.1:0"); }));
+        host.Messenger("osd").AuthServer = new RefuseEveryone();
+
+        (int exit, _, string errors) = await Kmsgr.RunAsync("ping", host.Messenger("osd").MyAddrs[0].ToString(), "--timeout", "5");
+        Assert.Equal(6, exit);
+        Assert.Contains("auth refused: method 1 result -13", errors);
+    }
+
+    [Fact]
+    public async Task Ping_times_out_on_a_peer_that_never_answers()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        (int exit, _, string errors) = await Kmsgr.RunAsync("ping", $"v2:127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}", "--timeout", "2");
+        Assert.Equal(3, exit);
+        Assert.Contains("timed out", errors);
+    }
+
+    [Fact]
+    public async Task Listen_shows_the_ceph_cli_handshake_and_messages_and_stops_on_ctrl_c()
+    {
+        int port = FreePort();
+        using Process listen = Process.Start(Kmsgr.StartInfo("listen", $"v2:127.0.0.1:{port}/0", "--entity", "mon.0"))!;
+        var output = new StringBuilder();
+        listen.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        listen.BeginOutputReadLine();
+        await WaitForAsync(output, "listening as mon.0");
+
+        using Process cli = RealClientTests.StartCeph(KestrelMessenger.Wire.EntityAddr.Parse($"v2:127.0.0.1:{port}/0"));
+        await WaitForAsync(output, "accept   client.-1 (client.admin)");
+        await WaitForAsync(output, "mon_subscribe(15)");
+        cli.Kill(entireProcessTree: true);
+
+        using (Process interrupt = Process.Start("kill", ["-INT", listen.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+            await interrupt.WaitForExitAsync();
+        }
+
+        await listen.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, listen.ExitCode);
+        await WaitForAsync(output, "stopped");
+    }
+
+    private static async Task WaitForAsync(StringBuilder output, string text)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            lock (output)
+            {
+                if (output.ToString().Contains(text, StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"'{text}' never appeared in:\n{output}");
+                }
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private sealed class RefuseEveryone : IAuthServer
+    {
+        public IReadOnlyList<uint> AllowedMethods { get; } = [AuthMethod.None];
+
+        public IReadOnlyList<ConnectionMode> AllowedModes(uint method) => [ConnectionMode.Crc];
+
+        public AuthServerResult HandleAuthRequest(AuthServerRequest request) => new AuthServerResult.Failed(Errno.EACCES, "nobody is welcome");
+    }
+}
