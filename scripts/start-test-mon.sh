@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Starts a throw-away one-monitor Ceph cluster on 127.0.0.1 for interop tests:
-# auth none, msgr2 only, everything under DIR. Prints "pid=<PID> fsid=<FSID>" when the
-# monitor is up. Stop it with: kill <PID>; rm -rf DIR.
-# usage: start-test-mon.sh DIR V2PORT
+# Starts a throw-away Ceph cluster on 127.0.0.1 for interop tests: one monitor (auth none,
+# msgr2 only) and, with --osd, one ceph-osd on the memstore backend; everything under DIR.
+# Prints "pid=<MON PID> fsid=<FSID>" once the monitor is up, and "osd=<ID> osd_pid=<PID>" once
+# the OSD is up. Stop them with: kill <PIDs>; rm -rf DIR.
+# usage: start-test-mon.sh DIR V2PORT [--osd]
 set -euo pipefail
-dir=$1; port=$2
+dir=$1; port=$2; with_osd=${3:-}
 rm -rf "$dir"; mkdir -p "$dir/mon" "$dir/run" "$dir/log"
 fsid=$(cat /proc/sys/kernel/random/uuid)
 cat > "$dir/ceph.conf" <<CONF
@@ -22,6 +23,13 @@ log_file = $dir/log/\$name.log
 admin_socket = $dir/run/\$name.asok
 pid_file = $dir/run/\$name.pid
 keyring = $dir/keyring
+osd_objectstore = memstore
+memstore_device_bytes = 268435456
+osd_data = $dir/osd/\$cluster-\$id
+public_addr = 127.0.0.1
+cluster_addr = 127.0.0.1
+osd_pool_default_size = 1
+mon_allow_pool_size_one = true
 [mon.a]
 public_addr = 127.0.0.1
 CONF
@@ -34,3 +42,18 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 echo "pid=$(cat "$dir/run/mon.a.pid") fsid=$fsid"
+
+if [ "$with_osd" = "--osd" ]; then
+  conf=(-c "$dir/ceph.conf")
+  uuid=$(cat /proc/sys/kernel/random/uuid)
+  id=$(ceph "${conf[@]}" --connect-timeout 30 osd new "$uuid")
+  mkdir -p "$dir/osd/ceph-$id"
+  ceph-osd "${conf[@]}" -i "$id" --mkfs --osd-uuid "$uuid" >"$dir/log/osd-mkfs.log" 2>&1
+  ceph-osd "${conf[@]}" -i "$id"
+  for _ in $(seq 1 300); do
+    ceph "${conf[@]}" osd dump 2>/dev/null | grep -q "^osd.$id up" && break
+    sleep 0.2
+  done
+  ceph "${conf[@]}" osd dump 2>/dev/null | grep -q "^osd.$id up" || { echo "osd.$id did not come up" >&2; exit 1; }
+  echo "osd=$id osd_pid=$(cat "$dir/run/osd.$id.pid")"
+fi

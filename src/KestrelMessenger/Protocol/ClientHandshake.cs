@@ -120,7 +120,16 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
             ClientCookie: policy.Lossy ? 0 : NonZeroRandom());
         await channel.WriteAsync(ident, ct);
 
-        ControlFrameData reply = await channel.ReadAsync(ct);
+        ControlFrameData reply;
+        try
+        {
+            reply = await channel.ReadAsync(ct);
+        }
+        catch (ProtocolException e) when (e.Message.StartsWith("peer closed", StringComparison.Ordinal))
+        {
+            // Ceph answers an address that is not its own (a stale nonce, usually) by closing silently.
+            throw new ProtocolException($"peer closed the connection after CLIENT_IDENT: is {target} (nonce included) really its address?");
+        }
         switch (reply.Tag)
         {
             case Tag.ServerIdent:

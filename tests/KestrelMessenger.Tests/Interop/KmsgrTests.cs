@@ -11,7 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace KestrelMessenger.Tests.Interop;
 
 /// <summary>The kmsgr CLI, run as a process, against real Ceph daemons and against things that are not Ceph.</summary>
-public class KmsgrTests(CephMonFixture mon) : IClassFixture<CephMonFixture>
+[Collection(CephCluster.Name)]
+public class KmsgrTests(CephClusterFixture mon)
 {
     [Fact]
     public async Task Ping_a_real_monitor_prints_its_identity_and_round_trip_times()

@@ -9,6 +9,7 @@ using KestrelMessenger.Wire;
 namespace KestrelMessenger.Tests.Interop;
 
 /// <summary>The real `ceph` CLI (librados' MonClient, Ceph 16.2) talking to a messenger of ours that serves as mon.0.</summary>
+[Collection(CephCluster.Name)]
 public class RealClientTests
 {
     [Fact]

@@ -8,7 +8,8 @@ using KestrelMessenger.Wire;
 namespace KestrelMessenger.Tests.Interop;
 
 /// <summary>Our client messenger against a real Ceph 16.2 ceph-mon on loopback.</summary>
-public class RealMonitorTests(CephMonFixture mon) : IClassFixture<CephMonFixture>
+[Collection(CephCluster.Name)]
+public class RealMonitorTests(CephClusterFixture mon)
 {
     [Fact]
     public async Task Completes_the_handshake_gets_keepalive_acks_and_a_monmap()

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using KestrelMessenger.Wire;
+
+namespace KestrelMessenger.Tests.Harness;
+
+/// <summary>
+/// A real Ceph 16.2 cluster on 127.0.0.1 (auth none, msgr2 only): one monitor on a free port and one
+/// memstore ceph-osd, started by scripts/start-test-mon.sh and stopped by PID when the tests are done.
+/// Shared by every interop test class (one cluster per run).
+/// </summary>
+public sealed partial class CephClusterFixture : IAsyncLifetime
+{
+    public int Port { get; private set; }
+
+    public int Pid { get; private set; }
+
+    public int OsdPid { get; private set; }
+
+    /// <summary>osd.0's public (client-facing) addresses, from `ceph osd dump`.</summary>
+    public EntityAddrVec OsdPublicAddrs { get; private set; } = EntityAddrVec.Empty;
+
+    /// <summary>osd.0's cluster (replication) addresses.</summary>
+    public EntityAddrVec OsdClusterAddrs { get; private set; } = EntityAddrVec.Empty;
+
+    public Guid Fsid { get; private set; }
+
+    /// <summary>The monmap epoch as `ceph mon dump` reports it.</summary>
+    public uint MonMapEpoch { get; private set; }
+
+    /// <summary>Runs the real `ceph` CLI against this cluster; returns its output.</summary>
+    public async Task<string> CephAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("ceph", ["-c", Path.Combine(Directory, "ceph.conf"), "--connect-timeout", "20", .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using Process process = Process.Start(start)!;
+        string output = await process.StandardOutput.ReadToEndAsync();
+        string errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ceph {string.Join(" ", args)} failed ({process.ExitCode}): {errors}");
+        }
+
+        return output;
+    }
+
+    public string Directory { get; } = Path.Combine(Path.GetTempPath(), $"kmsgr-mon-{Guid.NewGuid():N}");
+
+    public async Task InitializeAsync()
+    {
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        string script = Path.Combine(RepoRoot(), "scripts", "start-test-mon.sh");
+        var start = new ProcessStartInfo("bash", [script, Directory, Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--osd"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using Process process = Process.Start(start)!;
+        string output = await process.StandardOutput.ReadToEndAsync();
+        string errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Match m = PidLine().Match(output);
+        Match osd = OsdLine().Match(output);
+        if (m.Success)
+        {
+            Pid = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (osd.Success)
+        {
+            OsdPid = int.Parse(osd.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (process.ExitCode != 0 || !m.Success || !osd.Success)
+        {
+            throw new InvalidOperationException($"could not start ceph-mon (is Ceph installed? ./test.sh installs it): {output} {errors}");
+        }
+
+        Fsid = Guid.Parse(m.Groups[2].Value);
+        string dump = await CephAsync("mon", "dump", "-f", "json");
+        MonMapEpoch = (uint)System.Text.Json.JsonDocument.Parse(dump).RootElement.GetProperty("epoch").GetInt32();
+
+        using var osdDump = System.Text.Json.JsonDocument.Parse(await CephAsync("osd", "dump", "-f", "json"));
+        System.Text.Json.JsonElement osd0 = osdDump.RootElement.GetProperty("osds")[0];
+        OsdPublicAddrs = AddrVec(osd0.GetProperty("public_addrs"));
+        OsdClusterAddrs = AddrVec(osd0.GetProperty("cluster_addrs"));
+    }
+
+    private static EntityAddrVec AddrVec(System.Text.Json.JsonElement json) => new(json.GetProperty("addrvec").EnumerateArray()
+        .Select(a => EntityAddr.Parse($"{a.GetProperty("type").GetString()}:{a.GetProperty("addr").GetString()}/{a.GetProperty("nonce").GetInt64()}")));
+
+    public async Task DisposeAsync()
+    {
+        await StopAsync(OsdPid);
+        await StopAsync(Pid);
+        if (System.IO.Directory.Exists(Directory))
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+    }
+
+    /// <summary>SIGTERM, then SIGKILL if the daemon is still there after 10 s.</summary>
+    private static async Task StopAsync(int pid)
+    {
+        if (pid <= 0)
+        {
+            return;
+        }
+
+        try
+        {
+            using Process daemon = Process.GetProcessById(pid);
+            using (Process term = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                await term.WaitForExitAsync();
+            }
+
+            try
+            {
+                await daemon.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (TimeoutException)
+            {
+                daemon.Kill();
+                await daemon.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+        }
+        catch (ArgumentException)
+        {
+            // already gone
+        }
+    }
+
+    private static string RepoRoot()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "KestrelMessenger.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        return dir ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    [GeneratedRegex(@"pid=(\d+) fsid=([0-9a-f-]+)")]
+    private static partial Regex PidLine();
+
+    [GeneratedRegex(@"osd=(\d+) osd_pid=(\d+)")]
+    private static partial Regex OsdLine();
+}
+
+/// <summary>Every interop test shares one real cluster, and runs one at a time against it.</summary>
+[CollectionDefinition(Name)]
+public sealed class CephCluster : ICollectionFixture<CephClusterFixture>
+{
+    public const string Name = "real ceph cluster";
+}
