@@ -2,6 +2,7 @@ using System.CommandLine;
 using KestrelMessenger.Dispatch;
 using KestrelMessenger.Hosting;
 using KestrelMessenger.Messages;
+using KestrelMessenger.Transport.Capture;
 using KestrelMessenger.Wire;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
@@ -16,12 +17,13 @@ internal static class ListenCommand
     {
         var address = new Argument<string>("ADDR") { Description = "address to bind: v2:IP:PORT[/NONCE] (use nonce 0 to pose as a monitor)" };
         var entity = new Option<string>("--entity", "-n") { Description = "our entity name, type.number", DefaultValueFactory = _ => "mon.0" };
-        var command = new Command("listen", $"Accept msgr2 connections and print each handshake and message until Ctrl+C. {ExitCodes.Help}") { address, entity };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(address)!, parse.GetValue(entity)!, ct));
+        var record = new Option<FileInfo?>("--record") { Description = "append each connection's raw frames to this file, in the golden-frame text format" };
+        var command = new Command("listen", $"Accept msgr2 connections and print each handshake and message until Ctrl+C. {ExitCodes.Help}") { address, entity, record };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(address)!, parse.GetValue(entity)!, parse.GetValue(record), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string address, string entity, CancellationToken ct)
+    private static async Task<int> RunAsync(string address, string entity, FileInfo? record, CancellationToken ct)
     {
         if (!EntityAddr.TryParse(address, EntityAddrType.Msgr2, out EntityAddr? bind) || bind.EndPoint is null)
         {
@@ -42,6 +44,18 @@ internal static class ListenCommand
             o.Entity = entity;
             o.Nonce = bind.Nonce;
             o.BindTo($"v2:{bind.EndPoint}");
+            if (record is not null)
+            {
+                o.ConnectionMiddleware.Add(b => b.UseCephCapture(capture =>
+                {
+                    lock (record)
+                    {
+                        File.AppendAllText(record.FullName, capture.ToGoldenText(entity, $"peer {capture.Remote}"));
+                    }
+
+                    Console.WriteLine($"recorded {capture.Sent.Length} bytes sent, {capture.Received.Length} received to {record.FullName}");
+                }));
+            }
         }).AddDispatcher<Printer>();
 
         try

@@ -33,8 +33,18 @@ internal sealed class CephMessengerHostedService(
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Runs before any service stops, so messengers close their connections before Kestrel waits on them.</summary>
-    public Task StoppingAsync(CancellationToken cancellationToken) =>
-        Task.WhenAll(messengers.Select(m => services.GetMessenger(m.Name).ShutdownAsync())).WaitAsync(cancellationToken);
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.WhenAll(messengers.Select(m => services.GetMessenger(m.Name).ShutdownAsync())).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown timeout ran out: stop waiting (the messengers finish closing on
+            // their own) rather than fail the host's stop.
+        }
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => StoppingAsync(cancellationToken);
 

@@ -65,11 +65,9 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
         _policies = new ConcurrentDictionary<EntityType, Policy>(options.Policies);
         _dispatchers = new DispatcherChain(name, Logger);
         _queue = new DispatchQueue(_dispatchers, options.DispatchThrottleBytes);
-        _clientPipeline = new ConnectionBuilder(services ?? new ServiceCollection().BuildServiceProvider())
-            .UseCephBanner(this)
-            .UseCephHandshake(this)
-            .Run(OnConnectedAsync)
-            .Build();
+        var client = new ConnectionBuilder(services ?? new ServiceCollection().BuildServiceProvider());
+        ComposeChain(client);
+        _clientPipeline = client.Build();
     }
 
     /// <summary>The messenger's name ("public", "cluster", …).</summary>
@@ -145,7 +143,18 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
             _bindings.Add(boundEndPoint);
         }
 
-        listenOptions.UseCephBanner(this).UseCephHandshake(this).Run(OnConnectedAsync);
+        ComposeChain(listenOptions);
+    }
+
+    /// <summary>The one chain both roles run: user middleware, banner, handshake, this messenger.</summary>
+    private void ComposeChain(IConnectionBuilder builder)
+    {
+        foreach (Action<IConnectionBuilder> use in _options.ConnectionMiddleware)
+        {
+            use(builder);
+        }
+
+        builder.UseCephBanner(this).UseCephHandshake(this).Run(OnConnectedAsync);
     }
 
     /// <summary>Starts the dispatch loop (Ceph's <c>start</c>).</summary>

@@ -54,6 +54,12 @@ public sealed class MessengerOptions
     /// <summary>The policy for peer types with none of their own; lossy client, or stateless server when bound.</summary>
     public Policy? DefaultPolicy { get; set; }
 
+    /// <summary>
+    /// Connection middleware run before the msgr2 banner, on accepted and outbound connections alike
+    /// (capture, fault injection, TLS offload …). Not bound from configuration.
+    /// </summary>
+    public List<Action<Microsoft.AspNetCore.Connections.IConnectionBuilder>> ConnectionMiddleware { get; } = [];
+
     /// <summary>Per-peer-type policies (Ceph's <c>set_policy</c>).</summary>
     public Dictionary<EntityType, Policy> Policies { get; } = [];
 

@@ -8,20 +8,25 @@ public sealed record GoldenFrame(string Title, int DeclaredLength, byte[] Bytes)
     public override string ToString() => Title;
 }
 
-/// <summary>Reads TestData/golden-frames.txt: "### title (N bytes on the wire)" followed by hex lines.</summary>
+/// <summary>
+/// Reads golden-frame files: "### title (N bytes on the wire)" followed by hex lines. TestData holds
+/// golden-frames.txt (captured from real daemons for the reference notes) and golden-*.txt files
+/// recorded by `kmsgr listen --record` from real Ceph clients.
+/// </summary>
 public static class GoldenFrames
 {
     private static readonly Lazy<IReadOnlyList<GoldenFrame>> All = new(Load);
 
     public static IReadOnlyList<GoldenFrame> Frames => All.Value;
 
-    public static GoldenFrame Get(string titleStart) => Frames.Single(f => f.Title.StartsWith(titleStart, StringComparison.Ordinal));
+    public static GoldenFrame Get(string title) =>
+        Frames.FirstOrDefault(f => f.Title == title) ?? Frames.First(f => f.Title.StartsWith(title, StringComparison.Ordinal));
 
     /// <summary>Every frame except the banner, as xunit theory data.</summary>
     public static TheoryData<string> FrameTitles()
     {
         var data = new TheoryData<string>();
-        foreach (GoldenFrame f in Frames.Where(f => !f.Title.StartsWith("banner", StringComparison.Ordinal)))
+        foreach (GoldenFrame f in Frames.Where(f => !f.Title.Contains("banner", StringComparison.Ordinal)))
         {
             data.Add(f.Title);
         }
@@ -29,9 +34,17 @@ public static class GoldenFrames
         return data;
     }
 
-    private static List<GoldenFrame> Load()
+    private static List<GoldenFrame> Load() =>
+    [
+        .. Load(Path.Combine(AppContext.BaseDirectory, "TestData", "golden-frames.txt")),
+        .. Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "TestData"), "golden-*.txt")
+            .Where(p => Path.GetFileName(p) != "golden-frames.txt")
+            .Order()
+            .SelectMany(p => Load(p).Select(f => f with { Title = $"{Path.GetFileNameWithoutExtension(p)}: {f.Title}" })),
+    ];
+
+    public static IReadOnlyList<GoldenFrame> Load(string path)
     {
-        string path = Path.Combine(AppContext.BaseDirectory, "TestData", "golden-frames.txt");
         var frames = new List<GoldenFrame>();
         string? title = null;
         int declared = 0;
@@ -46,10 +59,16 @@ public static class GoldenFrames
                     frames.Add(new GoldenFrame(title, declared, Convert.FromHexString(hex.ToString())));
                 }
 
+                hex.Clear();
                 int open = line.LastIndexOf('(');
                 title = line[3..open].Trim();
+                if (title == "end" && line.EndsWith("(0 bytes)", StringComparison.Ordinal))
+                {
+                    title = null;
+                    continue;
+                }
+
                 declared = int.Parse(line[(open + 1)..].Split(' ')[0], CultureInfo.InvariantCulture);
-                hex.Clear();
             }
             else if (title is not null && line.Length > 0 && !line.StartsWith('#'))
             {

@@ -100,6 +100,54 @@ public class KmsgrTests(CephClusterFixture mon)
         await WaitForAsync(output, "stopped");
     }
 
+    [Fact]
+    public async Task Listen_records_a_real_client_session_as_golden_frames()
+    {
+        int port = FreePort();
+        string file = Path.Combine(Path.GetTempPath(), $"kmsgr-record-{Guid.NewGuid():N}.txt");
+        try
+        {
+            using Process listen = Process.Start(Kmsgr.StartInfo("listen", $"v2:127.0.0.1:{port}/0", "--record", file))!;
+            var output = new StringBuilder();
+            listen.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+            listen.BeginOutputReadLine();
+            await WaitForAsync(output, "listening as mon.0");
+
+            using (Process cli = RealClientTests.StartCeph(KestrelMessenger.Wire.EntityAddr.Parse($"v2:127.0.0.1:{port}/0")))
+            {
+                await WaitForAsync(output, "mon_subscribe(15)");
+                cli.Kill(entireProcessTree: true);
+                await cli.WaitForExitAsync();
+            }
+
+            await WaitForAsync(output, "recorded ");
+            using (Process interrupt = Process.Start("kill", ["-INT", listen.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                await interrupt.WaitForExitAsync();
+            }
+
+            await listen.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            IReadOnlyList<GoldenFrame> recorded = GoldenFrames.Load(file);
+            Assert.Contains(recorded, f => f.Title.Contains("-> mon.0 banner", StringComparison.Ordinal));
+            foreach (string tag in new[] { "Hello", "AuthRequest", "AuthSignature", "ClientIdent", "MESSAGE type 15" })
+            {
+                Assert.Contains(recorded, f => f.Title.Contains($"-> mon.0 #", StringComparison.Ordinal) && f.Title.EndsWith(tag, StringComparison.Ordinal));
+            }
+
+            foreach (string tag in new[] { "Hello", "AuthDone", "AuthSignature", "ServerIdent" })
+            {
+                Assert.Contains(recorded, f => f.Title.StartsWith("mon.0 -> ", StringComparison.Ordinal) && f.Title.EndsWith(tag, StringComparison.Ordinal));
+            }
+
+            Assert.All(recorded.Where(f => !f.Title.EndsWith("banner", StringComparison.Ordinal)), f =>
+                Assert.True(KestrelMessenger.Frames.FrameDecoder.TryDecode(new System.Buffers.ReadOnlySequence<byte>(f.Bytes), KestrelMessenger.Frames.FrameLimits.Default, out _, out long n) && n == f.Bytes.Length));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static async Task WaitForAsync(StringBuilder output, string text)
     {
         DateTime deadline = DateTime.UtcNow.AddSeconds(30);
