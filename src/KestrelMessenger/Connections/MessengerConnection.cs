@@ -22,9 +22,6 @@ namespace KestrelMessenger.Connections;
 /// </summary>
 internal sealed class MessengerConnection : IConnection
 {
-    private const int MaxMessagesPerFlush = 64;
-    private const long MaxUnflushedBytes = 256 * 1024;
-
     private readonly IConnectionOwner _owner;
     private readonly OutQueue _out = new();
     private readonly Session _session = new();
@@ -32,7 +29,6 @@ internal sealed class MessengerConnection : IConnection
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<UTime, (long Start, TaskCompletionSource<TimeSpan> Done)> _pings = new();
-    private readonly byte[] _header = new byte[MessageHeader.Length];
     private int _state; // 0 connecting, 1 ready, 2 closed
     private ConnectionContext? _transport;
     private HandshakeResult? _handshake;
@@ -135,7 +131,8 @@ internal sealed class MessengerConnection : IConnection
         using CancellationTokenRegistration onHostStop = transport.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
             .Register(() => Close(CloseKind.Local, "host is stopping")) ?? default;
         _owner.OnReady(this);
-        Task writer = WriteLoopAsync(transport.Transport.Output);
+        var writer = new ConnectionWriter(_owner, _out, _session, _wakeWriter.Reader, () => Features, Close)
+            .RunAsync(transport.Transport.Output, _stopping.Token);
         (CloseKind kind, string reason) = await ReadLoopAsync(transport.Transport.Input);
         Close(kind, reason);
         await writer;
@@ -334,124 +331,6 @@ internal sealed class MessengerConnection : IConnection
         if (seq > _session.AckedSeq)
         {
             _session.AckedSeq = seq;
-        }
-    }
-
-    private async Task WriteLoopAsync(PipeWriter output)
-    {
-        using var scratch = new DencWriter(4096);
-        using var control = new DencWriter(64);
-        var keepaliveAcks = new List<UTime>();
-        var keepalives = new List<UTime>();
-        var messages = new List<Message>(MaxMessagesPerFlush);
-        CancellationToken ct = _stopping.Token;
-        try
-        {
-            while (await _wakeWriter.Reader.WaitToReadAsync(ct))
-            {
-                _wakeWriter.Reader.TryRead(out _);
-                bool more = true;
-                while (more)
-                {
-                    _out.Drain(keepaliveAcks, keepalives, messages, MaxMessagesPerFlush, out bool ack);
-                    foreach (UTime stamp in keepaliveAcks)
-                    {
-                        WriteControl(output, control, new Keepalive2AckFrame(stamp));
-                    }
-
-                    foreach (UTime stamp in keepalives)
-                    {
-                        WriteControl(output, control, new Keepalive2Frame(stamp));
-                    }
-
-                    if (ack)
-                    {
-                        WriteControl(output, control, new AckFrame(_session.InSeq));
-                    }
-
-                    foreach (Message message in messages)
-                    {
-                        WriteMessage(output, scratch, message);
-                        if (output.UnflushedBytes >= MaxUnflushedBytes)
-                        {
-                            await FlushAsync(output, ct);
-                        }
-                    }
-
-                    more = messages.Count == MaxMessagesPerFlush;
-                    keepaliveAcks.Clear();
-                    keepalives.Clear();
-                    messages.Clear();
-                }
-
-                await FlushAsync(output, ct);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException)
-        {
-            Close(CloseKind.Reset, e.Message);
-        }
-        catch (Exception e)
-        {
-            // A message that cannot encode itself (a bug in a typed message) ends this connection, not the process.
-            Close(CloseKind.Fault, $"failed to send: {e.GetType().Name}: {e.Message}");
-        }
-        finally
-        {
-            foreach (Message message in messages)
-            {
-                message.Dispose();
-            }
-        }
-    }
-
-    private void WriteMessage(PipeWriter output, DencWriter scratch, Message message)
-    {
-        try
-        {
-            ReadOnlyMemory<byte> front = message.EncodeFront(scratch, Features);
-            message.Seq = ++_session.OutSeq;
-            var header = new MessageHeader
-            {
-                Seq = message.Seq,
-                Tid = message.Tid,
-                Type = message.Type,
-                Priority = message.Priority,
-                Version = message.Version,
-                DataOffset = message.DataOffset,
-                AckSeq = _session.InSeq,
-                Flags = MessageHeader.DefaultFlags,
-                CompatVersion = message.CompatVersion,
-            };
-            header.Write(_header);
-            long before = output.UnflushedBytes;
-            FrameEncoder.Write(output, Tag.Message, _header, new ReadOnlySequence<byte>(front),
-                new ReadOnlySequence<byte>(message.Middle.Memory), new ReadOnlySequence<byte>(message.Data.Memory));
-            _owner.Metrics.MessageSent(_owner.Name, output.UnflushedBytes - before);
-        }
-        finally
-        {
-            // Lossy: once written it is gone. Lossless replay will keep it until acked.
-            message.Dispose();
-        }
-    }
-
-    private static void WriteControl(PipeWriter output, DencWriter payload, IControlFrame frame)
-    {
-        payload.Reset();
-        frame.Encode(payload);
-        FrameEncoder.WriteControl(output, frame.Tag, payload.WrittenSpan);
-    }
-
-    private static async ValueTask FlushAsync(PipeWriter output, CancellationToken ct)
-    {
-        FlushResult result = await output.FlushAsync(ct);
-        if (result.IsCompleted)
-        {
-            throw new ConnectionAbortedException("transport closed");
         }
     }
 
