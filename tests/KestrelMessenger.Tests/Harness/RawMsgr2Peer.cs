@@ -59,7 +59,7 @@ public sealed class RawMsgr2Peer : IAsyncDisposable
     }
 
     /// <summary>Banner, HELLO, auth none (authorizer), zero signature, CLIENT_IDENT; returns the SERVER_IDENT.</summary>
-    public async Task<ServerIdentFrame> HandshakeAsync(EntityAddr server)
+    public async Task<ServerIdentFrame> HandshakeAsync(EntityAddr server, bool lossy = true)
     {
         await SendAsync(BannerBytes());
         await ReadExactlyAsync(Banner.Length);
@@ -71,7 +71,7 @@ public sealed class RawMsgr2Peer : IAsyncDisposable
         await SendAsync(FrameBytes(new AuthSignatureFrame(new byte[32])));
         (await ReadFrameAsync()).As<AuthSignatureFrame>();
         var me = new EntityAddr(EntityAddrType.Any, 99, new IPEndPoint(IPAddress.Loopback, 0));
-        await SendAsync(FrameBytes(new ClientIdentFrame(new EntityAddrVec(me), server, -1, 1, CephFeatures.All, CephFeatures.MsgAddr2, IdentFlags.Lossy, 0)));
+        await SendAsync(FrameBytes(new ClientIdentFrame(new EntityAddrVec(me), server, -1, 1, CephFeatures.All, CephFeatures.MsgAddr2, lossy ? IdentFlags.Lossy : 0, lossy ? 0ul : 0x1234)));
         return (await ReadFrameAsync()).As<ServerIdentFrame>();
     }
 

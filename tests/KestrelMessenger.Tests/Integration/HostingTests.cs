@@ -111,6 +111,32 @@ public class HostingTests
     }
 
     [Fact]
+    public async Task A_lossless_session_acknowledges_received_messages_with_ack_frames()
+    {
+        await using MessengerTestHost host = await MessengerTestHost.StartAsync(TransportKind.Tcp, s =>
+            s.AddCephMessenger("osd", o =>
+            {
+                o.Entity = "osd.0";
+                o.BindTo("v2:127.0.0.1:0");
+                o.Policies[EntityType.Client] = KestrelMessenger.Protocol.Policy.LosslessClient();
+            }).AddDispatcher<RecordingDispatcher>());
+        EntityAddr server = host.Messenger("osd").MyAddrs[0];
+        await using RawMsgr2Peer peer = await RawMsgr2Peer.ConnectAsync(server.EndPoint!);
+        ServerIdentFrame ident = await peer.HandshakeAsync(server, lossy: false);
+        Assert.Equal(0ul, ident.Flags & IdentFlags.Lossy);
+        Assert.NotEqual(0ul, ident.ServerCookie);
+
+        await peer.SendAsync([.. RawMsgr2Peer.MessageBytes(0x7000, 1, [1]), .. RawMsgr2Peer.MessageBytes(0x7000, 2, [2])]);
+        ulong acked = 0;
+        while (acked < 2)
+        {
+            acked = (await peer.ReadFrameAsync().WaitAsync(TimeSpan.FromSeconds(10))).As<AckFrame>().Seq;
+        }
+
+        Assert.Equal(2ul, acked);
+    }
+
+    [Fact]
     public async Task Fast_dispatch_takes_messages_inline_and_the_rest_go_through_the_queue()
     {
         await using MessengerTestHost host = await MessengerTestHost.StartAsync(TransportKind.Memory, s =>

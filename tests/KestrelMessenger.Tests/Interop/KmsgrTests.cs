@@ -66,6 +66,35 @@ public class KmsgrTests(CephClusterFixture mon)
     }
 
     [Fact]
+    public async Task Ping_a_server_requiring_features_we_lack_names_them()
+    {
+        const ulong FromTheFuture = 1UL << 62; // not in Pacific's CEPH_FEATURES_ALL
+        await using MessengerTestHost host = await MessengerTestHost.StartAsync(TransportKind.Tcp, s =>
+            s.AddCephMessenger("osd", o =>
+            {
+                o.Entity = "osd.0";
+                o.BindTo("v2:127.0.0.1:0");
+                o.DefaultPolicy = KestrelMessenger.Protocol.Policy.StatelessServer(required: FromTheFuture);
+            }));
+
+        (int exit, _, string errors) = await Kmsgr.RunAsync("ping", host.Messenger("osd").MyAddrs[0].ToString(), "--timeout", "5");
+        Assert.Equal(5, exit);
+        Assert.Contains("peer requires features we lack: 0x4000000000000000", errors);
+    }
+
+    [Fact]
+    public async Task Help_follows_dotnet_cli_conventions()
+    {
+        (int exit, string output, _) = await Kmsgr.RunAsync("ping", "--help");
+        Assert.Equal(0, exit);
+        Assert.Contains("--count", output);
+        Assert.Contains("exit codes:", output);
+        (exit, _, string errors) = await Kmsgr.RunAsync("ping");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("ADDR", errors);
+    }
+
+    [Fact]
     public async Task Ping_times_out_on_a_peer_that_never_answers()
     {
         using var silent = new TcpListener(IPAddress.Loopback, 0);

@@ -35,6 +35,9 @@ public class RealClientTests
             Assert.Equal(AuthEntityName.Parse("client.admin"), handshake.PeerAuthName);
             Assert.True(handshake.GlobalId > 0, "we assigned a global id in monitor mode");
 
+            MMonGetMap getMap = await recorder.WaitForAsync<MMonGetMap>(TimeSpan.FromSeconds(30));
+            Assert.Equal((1ul, client.PeerName), (getMap.Seq, getMap.Source));
+
             MMonSubscribe subscribe = await recorder.WaitForAsync<MMonSubscribe>(TimeSpan.FromSeconds(30));
             Assert.Contains("monmap", subscribe.What.Keys);
             Assert.Equal(EntityType.Client, subscribe.Source.Type);
