@@ -1,17 +1,20 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace KestrelMessenger.Tests.Harness;
+namespace KestrelMessenger.Testing;
 
 /// <summary>Keeps every log line of a test host so tests can assert the reason a connection was closed.</summary>
 public sealed class LogSink : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
 
+    /// <summary>Every line so far, "Level: message".</summary>
     public IReadOnlyCollection<string> Lines => _lines;
 
+    /// <inheritdoc />
     public ILogger CreateLogger(string categoryName) => new Logger(_lines);
 
+    /// <summary>Waits for a line containing <paramref name="fragment"/> and returns it.</summary>
     public async Task<string> WaitForAsync(string fragment, TimeSpan? timeout = null)
     {
         DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
@@ -29,6 +32,7 @@ public sealed class LogSink : ILoggerProvider
         throw new TimeoutException($"no log line containing '{fragment}'; saw:\n{string.Join("\n", _lines)}");
     }
 
+    /// <inheritdoc />
     public void Dispose()
     {
     }

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace KestrelMessenger.Tests.Harness;
+namespace KestrelMessenger.Testing;
 
 /// <summary>Which transport a test host's Kestrel and outbound connections use.</summary>
 public enum TransportKind
@@ -29,10 +29,13 @@ public sealed class MessengerTestHost : IAsyncDisposable
         Logs = logs;
     }
 
+    /// <summary>Every log line the host wrote.</summary>
     public LogSink Logs { get; }
 
+    /// <summary>The host's services.</summary>
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>Builds and starts a host; <paramref name="configure"/> adds messengers with <c>AddCephMessenger</c>.</summary>
     public static async Task<MessengerTestHost> StartAsync(TransportKind transport, Action<IServiceCollection> configure)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -49,10 +52,13 @@ public sealed class MessengerTestHost : IAsyncDisposable
         return new MessengerTestHost(app, logs);
     }
 
+    /// <summary>The messenger named <paramref name="name"/>.</summary>
     public Messenger Messenger(string name) => _app.Services.GetMessenger(name);
 
+    /// <summary>A service from the host (dispatchers are singletons).</summary>
     public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();
 
+    /// <summary>Stops the host: messengers close their connections, then Kestrel stops.</summary>
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
