@@ -18,7 +18,9 @@ public sealed class MessageRegistry
         .Register<Mon.MMonMap>(MessageTypes.MonMap)
         .Register<Mon.MMonSubscribe>(MessageTypes.MonSubscribe)
         .Register<Mon.MMonGetVersion>(MessageTypes.MonGetVersion)
-        .Register<Mon.MMonGetVersionReply>(MessageTypes.MonGetVersionReply);
+        .Register<Mon.MMonGetVersionReply>(MessageTypes.MonGetVersionReply)
+        .Register<Osd.MOSDOp>(MessageTypes.OsdOp)
+        .Register<Osd.MOSDOpReply>(MessageTypes.OsdOpReply);
 
     /// <summary>Decodes <paramref name="type"/> with <typeparamref name="T"/>.</summary>
     public MessageRegistry Register<T>(ushort type) where T : Message, new() => Register(type, static () => new T());

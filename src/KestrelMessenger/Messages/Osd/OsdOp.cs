@@ -1,0 +1,231 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using KestrelMessenger.Wire;
+
+namespace KestrelMessenger.Messages.Osd;
+
+/// <summary>
+/// One entry of an op vector (Ceph's <c>OSDOp</c>): the packed 38-byte <c>ceph_osd_op</c> (le16 op,
+/// le32 flags, a 28-byte argument union, le32 payload_len) plus the op's in-data, out-data and result.
+/// The union is kept as raw bytes, so ops this library has no view for still re-encode unchanged; the
+/// typed properties read and write the extent and alloc-hint views of those bytes.
+/// </summary>
+public sealed class OsdOp
+{
+    /// <summary>Encoded size of <c>ceph_osd_op</c>.</summary>
+    public const int EncodedSize = 38;
+
+    /// <summary>Size of the argument union.</summary>
+    public const int UnionSize = 28;
+
+    private readonly byte[] _union = new byte[UnionSize];
+
+    /// <summary>Creates an op with a zeroed argument union.</summary>
+    public OsdOp(ushort code = 0, uint flags = 0)
+    {
+        Code = code;
+        Flags = flags;
+    }
+
+    /// <summary>Op code (<see cref="OsdOpCode"/>).</summary>
+    public ushort Code { get; set; }
+
+    /// <summary>Per-op flags (<see cref="OsdOpFlags"/>).</summary>
+    public uint Flags { get; set; }
+
+    /// <summary>The 28-byte argument union as it is on the wire; the typed views below alias it.</summary>
+    public Span<byte> RawUnion => _union;
+
+    /// <summary>Extent view: byte offset.</summary>
+    public ulong Offset { get => Get64(0); set => Set64(0, value); }
+
+    /// <summary>Extent view: byte count (a read reply carries the count actually read).</summary>
+    public ulong Length { get => Get64(8); set => Set64(8, value); }
+
+    /// <summary>Extent view: truncate_size (file-system clients only; 0 otherwise).</summary>
+    public ulong TruncateSize { get => Get64(16); set => Set64(16, value); }
+
+    /// <summary>Extent view: truncate_seq (file-system clients only; 0 otherwise).</summary>
+    public uint TruncateSeq { get => Get32(24); set => Set32(24, value); }
+
+    /// <summary>Alloc-hint view: expected object size.</summary>
+    public ulong ExpectedObjectSize { get => Get64(0); set => Set64(0, value); }
+
+    /// <summary>Alloc-hint view: expected write size.</summary>
+    public ulong ExpectedWriteSize { get => Get64(8); set => Set64(8, value); }
+
+    /// <summary>Alloc-hint view: <c>CEPH_OSD_ALLOC_HINT_FLAG_*</c> bits.</summary>
+    public uint AllocHintFlags { get => Get32(16); set => Set32(16, value); }
+
+    /// <summary>
+    /// payload_len as received: the length of this op's slice of the data segment (in-data in a request,
+    /// out-data in a reply). Encoding rewrites it from <see cref="InData"/> or <see cref="OutData"/>.
+    /// </summary>
+    public uint PayloadLength { get; set; }
+
+    /// <summary>
+    /// The op's input bytes (a write's data). When decoded it is a slice of the message's data segment,
+    /// valid only until that message is disposed (when its dispatch returns): copy what must outlive it.
+    /// When sending, it is read when the message is encoded, on the connection's writer.
+    /// </summary>
+    public ReadOnlyMemory<byte> InData { get; set; }
+
+    /// <summary>
+    /// The op's output bytes (a read's data, a stat's size and mtime), sent in the reply's data segment.
+    /// In a decoded reply it is a slice of that segment, valid until the reply is disposed.
+    /// </summary>
+    public ReadOnlyMemory<byte> OutData { get; set; }
+
+    /// <summary>The op's result in a reply: 0 or a negative errno.</summary>
+    public int Rval { get; set; }
+
+    /// <summary>An extent op (read, write, writefull, zero, truncate, append…).</summary>
+    public static OsdOp Extent(ushort code, ulong offset, ulong length, uint flags = 0) =>
+        new(code, flags) { Offset = offset, Length = length };
+
+    /// <summary>An allocation hint, as <c>rados bench</c> sends before each write.</summary>
+    public static OsdOp AllocHint(ulong expectedObjectSize, ulong expectedWriteSize, uint hintFlags, uint flags = OsdOpFlags.FailOk) =>
+        new(OsdOpCode.SetAllocHint, flags) { ExpectedObjectSize = expectedObjectSize, ExpectedWriteSize = expectedWriteSize, AllocHintFlags = hintFlags };
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        string name = OsdOpCode.Name(Code);
+        if (OsdOpCode.UsesExtent(Code))
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{name} {Offset}~{Length}");
+        }
+
+        return Code == OsdOpCode.SetAllocHint
+            ? string.Create(CultureInfo.InvariantCulture, $"{name} object_size {ExpectedObjectSize} write_size {ExpectedWriteSize}")
+            : name;
+    }
+
+    /// <summary>Writes the 38 bytes.</summary>
+    internal void Encode(DencWriter writer)
+    {
+        writer.WriteU16(Code);
+        writer.WriteU32(Flags);
+        writer.WriteBytes(_union);
+        writer.WriteU32(PayloadLength);
+    }
+
+    /// <summary>Reads the 38 bytes.</summary>
+    internal static OsdOp Decode(ref DencReader reader)
+    {
+        var op = new OsdOp(reader.ReadU16(), reader.ReadU32());
+        reader.ReadBytes(UnionSize).CopyTo(op._union);
+        op.PayloadLength = reader.ReadU32();
+        return op;
+    }
+
+    /// <summary>The op as a reply echoes it: same code, flags and arguments, its result and out-data, no in-data.</summary>
+    internal OsdOp CopyForReply()
+    {
+        var copy = new OsdOp(Code, Flags) { Rval = Rval, OutData = OutData, PayloadLength = (uint)OutData.Length };
+        _union.CopyTo(copy._union);
+        return copy;
+    }
+
+    /// <summary>Points each op's in- or out-data at its payload_len bytes of <paramref name="data"/>, in op order.</summary>
+    internal static void SliceData(List<OsdOp> ops, ReadOnlyMemory<byte> data, bool outData)
+    {
+        int at = 0;
+        foreach (OsdOp op in ops)
+        {
+            if (op.PayloadLength > (uint)(data.Length - at))
+            {
+                throw new DecodeException($"{op} has payload_len {op.PayloadLength} but only {data.Length - at} data bytes remain");
+            }
+
+            ReadOnlyMemory<byte> slice = data.Slice(at, (int)op.PayloadLength);
+            if (outData)
+            {
+                op.OutData = slice;
+            }
+            else
+            {
+                op.InData = slice;
+            }
+
+            at += (int)op.PayloadLength;
+        }
+    }
+
+    /// <summary>
+    /// The data segment for <paramref name="ops"/>: their in- or out-data concatenated in op order, with
+    /// each payload_len set to its length (as Ceph's merge of op data does). Returns
+    /// <paramref name="current"/> when it already is exactly that (a decoded message being re-sent);
+    /// otherwise a new buffer, with every op re-pointed into it so none aliases the old one.
+    /// </summary>
+    internal static MessageBuffer GatherData(List<OsdOp> ops, MessageBuffer current, bool outData)
+    {
+        long total = 0;
+        bool inPlace = true;
+        int carriers = 0;
+        ReadOnlyMemory<byte> only = default;
+        foreach (OsdOp op in ops)
+        {
+            ReadOnlyMemory<byte> bytes = outData ? op.OutData : op.InData;
+            op.PayloadLength = (uint)bytes.Length;
+            inPlace &= bytes.IsEmpty || IsSliceAt(bytes, current.Memory, total);
+            total += bytes.Length;
+            if (!bytes.IsEmpty)
+            {
+                carriers++;
+                only = bytes;
+            }
+        }
+
+        if (inPlace && total == current.Length)
+        {
+            return current;
+        }
+
+        if (total > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"the ops carry {total} data bytes, more than one segment can hold");
+        }
+
+        MessageBuffer gathered = carriers <= 1 ? MessageBuffer.CopyOf(only.Span) : Concatenate(ops, (int)total, outData);
+        SliceData(ops, gathered.Memory, outData);
+        return gathered;
+    }
+
+    private static MessageBuffer Concatenate(List<OsdOp> ops, int total, bool outData)
+    {
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(total);
+        try
+        {
+            int at = 0;
+            foreach (OsdOp op in ops)
+            {
+                (outData ? op.OutData : op.InData).Span.CopyTo(scratch.AsSpan(at));
+                at += (int)op.PayloadLength;
+            }
+
+            return MessageBuffer.CopyOf(scratch.AsSpan(0, total));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private static bool IsSliceAt(ReadOnlyMemory<byte> slice, ReadOnlyMemory<byte> whole, long offset) =>
+        MemoryMarshal.TryGetArray(slice, out ArraySegment<byte> part)
+        && MemoryMarshal.TryGetArray(whole, out ArraySegment<byte> all)
+        && ReferenceEquals(part.Array, all.Array)
+        && part.Offset == all.Offset + offset
+        && offset + part.Count <= all.Count;
+
+    private ulong Get64(int at) => BinaryPrimitives.ReadUInt64LittleEndian(_union.AsSpan(at));
+
+    private uint Get32(int at) => BinaryPrimitives.ReadUInt32LittleEndian(_union.AsSpan(at));
+
+    private void Set64(int at, ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(_union.AsSpan(at), value);
+
+    private void Set32(int at, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(_union.AsSpan(at), value);
+}
