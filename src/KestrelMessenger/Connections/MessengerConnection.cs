@@ -291,29 +291,18 @@ internal sealed class MessengerConnection : IConnection
         }
 
         HandleAck(header.AckSeq);
-        Message message = _owner.Registry.Create(header.Type);
-        message.Version = header.Version;
-        message.CompatVersion = header.CompatVersion;
-        message.Priority = header.Priority;
-        message.Tid = header.Tid;
-        message.DataOffset = header.DataOffset;
-        message.Seq = header.Seq;
-        message.AckSeq = header.AckSeq;
-        message.Source = PeerName;
-        message.Connection = this;
-        message.Front = MessageBuffer.CopyOf(frame.Segment1);
-        message.Middle = MessageBuffer.CopyOf(frame.Segment2);
-        message.Data = MessageBuffer.CopyOf(frame.Segment3);
+        Message message;
         try
         {
-            message.DecodeFront();
+            message = _owner.Registry.Decode(header, frame.Segment1, frame.Segment2, frame.Segment3);
         }
         catch (DecodeException e)
         {
-            message.Dispose();
             throw new ProtocolException($"failed to decode {MessageTypes.Name(header.Type)} (type {header.Type}) seq {header.Seq}: {e.Message}");
         }
 
+        message.Source = PeerName;
+        message.Connection = this;
         _session.InSeq = header.Seq;
         _owner.Metrics.MessageReceived(_owner.Name, length);
         if (_handshake is { Lossy: false })

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 
 namespace KestrelMessenger.Messages;
@@ -34,6 +35,36 @@ public sealed class MessageRegistry
 
     /// <summary>True when <paramref name="type"/> has a typed class.</summary>
     public bool IsRegistered(ushort type) => _factories.ContainsKey(type);
+
+    /// <summary>
+    /// Builds the message a MESSAGE frame carries: the typed class for its type (raw otherwise), header
+    /// fields set, segments copied into pooled buffers, typed fields decoded. Throws
+    /// <see cref="Wire.DecodeException"/> when the front does not decode.
+    /// </summary>
+    public Message Decode(in MessageHeader header, in ReadOnlySequence<byte> front, in ReadOnlySequence<byte> middle, in ReadOnlySequence<byte> data)
+    {
+        Message message = Create(header.Type);
+        message.Version = header.Version;
+        message.CompatVersion = header.CompatVersion;
+        message.Priority = header.Priority;
+        message.Tid = header.Tid;
+        message.DataOffset = header.DataOffset;
+        message.Seq = header.Seq;
+        message.AckSeq = header.AckSeq;
+        message.Front = MessageBuffer.CopyOf(front);
+        message.Middle = MessageBuffer.CopyOf(middle);
+        message.Data = MessageBuffer.CopyOf(data);
+        try
+        {
+            message.DecodeFront();
+            return message;
+        }
+        catch
+        {
+            message.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>An empty message to decode <paramref name="type"/> into.</summary>
     public Message Create(ushort type) => _factories.TryGetValue(type, out Func<Message>? factory) ? factory() : new Message(type);

@@ -166,16 +166,43 @@ public class HostingTests
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((i, v, _, _) => seen.AddOrUpdate(i.Name, v, (_, old) => old + v));
-        listener.SetMeasurementEventCallback<double>((i, v, _, _) => seen.AddOrUpdate(i.Name, v, (_, old) => old + v));
+        // Other tests measure in parallel: count only this test's messengers, known by their names.
+        string osdName = $"metrics-osd-{Guid.NewGuid():N}", clientName = $"metrics-client-{Guid.NewGuid():N}";
+        bool Ours(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "messenger" && (Equals(tag.Value, osdName) || Equals(tag.Value, clientName)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        listener.SetMeasurementEventCallback<long>((i, v, tags, _) =>
+        {
+            if (Ours(tags))
+            {
+                seen.AddOrUpdate(i.Name, v, (_, old) => old + v);
+            }
+        });
+        listener.SetMeasurementEventCallback<double>((i, v, tags, _) =>
+        {
+            if (Ours(tags))
+            {
+                seen.AddOrUpdate(i.Name, v, (_, old) => old + v);
+            }
+        });
         listener.Start();
 
         await using MessengerTestHost host = await MessengerTestHost.StartAsync(TransportKind.Memory, s =>
         {
-            s.AddCephMessenger("osd", o => { o.Entity = "osd.0"; o.BindTo("v2:127.0.0.1:0"); }).AddDispatcher<RecordingDispatcher>();
-            s.AddCephMessenger("client");
+            s.AddCephMessenger(osdName, o => { o.Entity = "osd.0"; o.BindTo("v2:127.0.0.1:0"); }).AddDispatcher<RecordingDispatcher>();
+            s.AddCephMessenger(clientName);
         });
-        IConnection c = host.Messenger("client").ConnectTo(EntityType.Osd, host.Messenger("osd").MyAddrs);
+        IConnection c = host.Messenger(clientName).ConnectTo(EntityType.Osd, host.Messenger(osdName).MyAddrs);
         c.SendMessage(new Message(0x7000) { Data = MessageBuffer.CopyOf(new byte[1000]) });
         await host.Get<RecordingDispatcher>().WaitForMessagesAsync(1);
 

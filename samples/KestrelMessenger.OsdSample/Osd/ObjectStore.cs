@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using KestrelMessenger.Wire;
+
+namespace KestrelMessenger.OsdSample.Osd;
+
+/// <summary>An object's bytes and its modification time.</summary>
+public sealed class StoredObject
+{
+    /// <summary>The object's bytes (guarded by locking the object).</summary>
+    public byte[] Data { get; set; } = [];
+
+    /// <summary>Length in use (<see cref="Data"/> may be longer).</summary>
+    public long Size { get; set; }
+
+    /// <summary>Last modification.</summary>
+    public UTime MTime { get; set; }
+}
+
+/// <summary>
+/// The sample's in-memory object store (Ceph's MemStore in spirit): objects keyed by pool, namespace
+/// and name. Each object is locked while it is read or written.
+/// </summary>
+public sealed class ObjectStore
+{
+    private readonly ConcurrentDictionary<(long Pool, string Namespace, string Name), StoredObject> _objects = new();
+
+    /// <summary>Objects stored.</summary>
+    public int Count => _objects.Count;
+
+    /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/>, creating the object (Ceph's WRITE).</summary>
+    public void Write(long pool, string ns, string name, long offset, ReadOnlySpan<byte> data, bool truncate = false)
+    {
+        StoredObject o = _objects.GetOrAdd((pool, ns, name), _ => new StoredObject());
+        lock (o)
+        {
+            long end = offset + data.Length;
+            if (truncate)
+            {
+                o.Size = 0;
+            }
+
+            if (end > o.Data.Length)
+            {
+                byte[] grown = new byte[Math.Max(end, o.Data.Length * 2)];
+                o.Data.AsSpan(0, (int)Math.Min(o.Size, o.Data.Length)).CopyTo(grown);
+                o.Data = grown;
+            }
+
+            if (offset > o.Size)
+            {
+                o.Data.AsSpan((int)o.Size, (int)(offset - o.Size)).Clear();
+            }
+
+            data.CopyTo(o.Data.AsSpan((int)offset));
+            o.Size = truncate ? end : Math.Max(o.Size, end);
+            o.MTime = UTime.Now;
+        }
+    }
+
+    /// <summary>Replaces the whole object (Ceph's WRITEFULL).</summary>
+    public void WriteFull(long pool, string ns, string name, ReadOnlySpan<byte> data) => Write(pool, ns, name, 0, data, truncate: true);
+
+    /// <summary>Reads up to <paramref name="length"/> bytes at <paramref name="offset"/> (0 = to the end); null when absent.</summary>
+    public byte[]? Read(long pool, string ns, string name, long offset, long length)
+    {
+        if (!_objects.TryGetValue((pool, ns, name), out StoredObject? o))
+        {
+            return null;
+        }
+
+        lock (o)
+        {
+            if (offset >= o.Size)
+            {
+                return [];
+            }
+
+            long n = length == 0 ? o.Size - offset : Math.Min(length, o.Size - offset);
+            return o.Data.AsSpan((int)offset, (int)n).ToArray();
+        }
+    }
+
+    /// <summary>Size and mtime, or null when absent.</summary>
+    public (long Size, UTime MTime)? Stat(long pool, string ns, string name)
+    {
+        if (!_objects.TryGetValue((pool, ns, name), out StoredObject? o))
+        {
+            return null;
+        }
+
+        lock (o)
+        {
+            return (o.Size, o.MTime);
+        }
+    }
+
+    /// <summary>Removes the object; false when it did not exist.</summary>
+    public bool Delete(long pool, string ns, string name) => _objects.TryRemove((pool, ns, name), out _);
+}

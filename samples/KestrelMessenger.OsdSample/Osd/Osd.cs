@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using KestrelMessenger.Dispatch;
+using KestrelMessenger.Hosting;
+using KestrelMessenger.Messages;
+using KestrelMessenger.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace KestrelMessenger.OsdSample.Osd;
+
+/// <summary>
+/// The OSD: the dispatcher at the head of the public and cluster messengers. Client ops arrive on
+/// public (<see cref="MOSDOp"/>, handled in Osd.Ops.cs); replication runs over cluster with the
+/// sample's <see cref="MOsdRepOp"/>.
+/// </summary>
+public sealed partial class Osd(
+    IOptions<OsdOptions> options, OsdMap map, ObjectStore store, HeartbeatMonitor heartbeats, IServiceProvider services, ILogger<Osd> logger) : IDispatcher
+{
+    private readonly OsdOptions _options = options.Value;
+    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<int>> _pendingRepOps = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _heartbeat = Task.CompletedTask;
+    private long _nextRepTid;
+
+    /// <summary>osd.N.</summary>
+    public int Id => _options.Id;
+
+    /// <summary>This OSD's objects.</summary>
+    public ObjectStore Store => store;
+
+    /// <summary>Heartbeat state and events.</summary>
+    public HeartbeatMonitor Heartbeats => heartbeats;
+
+    /// <summary>This OSD's entry in the map, once <see cref="Init"/> ran.</summary>
+    public OsdInfo? Info { get; private set; }
+
+    private Messenger Messenger(string name) => services.GetMessenger(name);
+
+    /// <summary><c>osd->init()</c>: publish our bound addresses in the map and start heartbeating.</summary>
+    public void Init()
+    {
+        Info = new OsdInfo(Id, Messenger("public").MyAddrs, Messenger("cluster").MyAddrs, Messenger("hb_back_server").MyAddrs, Messenger("hb_front_server").MyAddrs);
+        map.Set(Info);
+        OsdLog.Init(logger, Id, Info.Public.ToString(), Info.Cluster.ToString(), Info.HeartbeatBack.ToString(), Info.HeartbeatFront.ToString());
+        _heartbeat = heartbeats.RunAsync(Messenger("hb_back_client"), Messenger("hb_front_client"), _stopping.Token);
+    }
+
+    /// <summary>Stops heartbeating (the messengers shut down with the host).</summary>
+    public async Task ShutdownAsync()
+    {
+        await _stopping.CancelAsync();
+        await _heartbeat;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> DispatchAsync(Message message)
+    {
+        switch (message)
+        {
+            case MOsdRepOp repop:
+                HandleRepOp(repop);
+                return ValueTask.FromResult(true);
+            case MOsdRepOpReply reply:
+                if (_pendingRepOps.TryRemove(reply.Tid, out TaskCompletionSource<int>? done))
+                {
+                    done.TrySetResult(reply.Result);
+                }
+
+                return ValueTask.FromResult(true);
+            default:
+                return ValueTask.FromResult(HandleClientMessage(message));
+        }
+    }
+
+    /// <summary>Applies a replicated mutation from the primary and acknowledges it.</summary>
+    private void HandleRepOp(MOsdRepOp repop)
+    {
+        int result = 0;
+        switch (repop.Kind)
+        {
+            case RepOpKind.Write:
+                store.Write(repop.Pool, repop.Namespace, repop.ObjectName, (long)repop.Offset, repop.Data.Span);
+                break;
+            case RepOpKind.WriteFull:
+                store.WriteFull(repop.Pool, repop.Namespace, repop.ObjectName, repop.Data.Span);
+                break;
+            case RepOpKind.Delete:
+                result = store.Delete(repop.Pool, repop.Namespace, repop.ObjectName) ? 0 : -2;
+                break;
+        }
+
+        repop.Connection?.SendMessage(new MOsdRepOpReply { Tid = repop.Tid, Result = result });
+    }
+
+    /// <summary>
+    /// Sends a mutation to the replica (the next OSD in the map) and waits for its acknowledgement.
+    /// A replica that heartbeats report failed is skipped: the write goes on degraded, as Ceph's
+    /// does once the failed OSD is marked down.
+    /// </summary>
+    internal async Task<int> ReplicateAsync(RepOpKind kind, long pool, string ns, string name, ulong offset, ReadOnlyMemory<byte> data)
+    {
+        OsdInfo? replica = map.ReplicaOf(Id);
+        if (replica is null || heartbeats.FailedPeers.Contains(replica.Id))
+        {
+            return 0;
+        }
+
+        ulong tid = (ulong)Interlocked.Increment(ref _nextRepTid);
+        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pendingRepOps[tid] = done;
+        var repop = new MOsdRepOp { Tid = tid, Kind = kind, Pool = pool, Namespace = ns, ObjectName = name, Offset = offset, Data = MessageBuffer.CopyOf(data.Span) };
+        IConnection connection = Messenger("cluster").ConnectTo(EntityType.Osd, replica.Cluster);
+        if (!connection.SendMessage(repop))
+        {
+            _pendingRepOps.TryRemove(tid, out _);
+            OsdLog.ReplicationFailed(logger, Id, name, replica.Id, connection.CloseReason ?? "connection closed");
+            return -5; // -EIO
+        }
+
+        try
+        {
+            return await done.Task.WaitAsync(_options.ReplicationTimeout);
+        }
+        catch (TimeoutException)
+        {
+            _pendingRepOps.TryRemove(tid, out _);
+            OsdLog.ReplicationFailed(logger, Id, name, replica.Id, $"no acknowledgement within {_options.ReplicationTimeout.TotalSeconds} s");
+            return -5; // -EIO
+        }
+    }
+}

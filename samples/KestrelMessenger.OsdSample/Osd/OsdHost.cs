@@ -1,0 +1,98 @@
+using KestrelMessenger.Hosting;
+using KestrelMessenger.Messages;
+using KestrelMessenger.Protocol;
+using KestrelMessenger.Wire;
+using Microsoft.Extensions.Options;
+
+namespace KestrelMessenger.OsdSample.Osd;
+
+/// <summary>
+/// ceph-osd's main, on ASP.NET Core: create the seven messengers with Ceph's names and policies,
+/// bind the server ones (a failed bind fails start), register the OSD as a dispatcher at the head,
+/// start everything, then <c>osd->init()</c> (<see cref="OsdInit"/>), and wait.
+/// </summary>
+public static class OsdHost
+{
+    /// <summary>The messengers of one OSD, as ceph-osd names them.</summary>
+    public static readonly string[] MessengerNames =
+        ["public", "cluster", "hb_back_client", "hb_front_client", "hb_back_server", "hb_front_server", "objecter"];
+
+    /// <summary>Builds (does not start) the host of one OSD.</summary>
+    public static WebApplication Build(OsdOptions osd, OsdMap map, Action<WebApplicationBuilder>? customize = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddSingleton(Options.Create(osd));
+        builder.Services.AddSingleton(map);
+        builder.Services.AddSingleton<ObjectStore>();
+        builder.Services.AddSingleton<Osd>();
+
+        // The sample's own message types go through the library's public registry.
+        builder.Services.AddSingleton(MessageRegistry.CreateDefault()
+            .Register<MOsdRepOp>(MOsdRepOp.TypeId)
+            .Register<MOsdRepOpReply>(MOsdRepOpReply.TypeId));
+
+        string entity = $"osd.{osd.Id}";
+        uint nonce = osd.Nonce ?? (uint)Random.Shared.Next(1, int.MaxValue); // one nonce for all seven, like get_pid_nonce()
+        Action<MessengerOptions> common = o =>
+        {
+            o.Entity = entity;
+            o.Nonce = nonce;
+        };
+
+        // Messenger::create × 7, with the policies ceph_osd.cc gives them.
+        builder.Services.AddCephMessenger("public", o =>
+        {
+            common(o);
+            o.BindTo(Bind(osd.BindAddress, osd.PublicPort));
+            o.DefaultPolicy = Policy.StatelessServer();
+            o.Policies[EntityType.Mon] = Policy.LossyClient();
+            o.Policies[EntityType.Mgr] = Policy.LossyClient();
+        }).AddDispatcherHead<Osd>();
+
+        builder.Services.AddCephMessenger("cluster", o =>
+        {
+            common(o);
+            o.BindTo(Bind(osd.BindAddress, osd.ClusterPort));
+            o.DefaultPolicy = Policy.StatelessServer();
+            o.Policies[EntityType.Mon] = Policy.LossyClient();
+            o.Policies[EntityType.Osd] = Policy.LosslessPeer();
+            o.Policies[EntityType.Client] = Policy.StatelessServer();
+        }).AddDispatcherHead<Osd>();
+
+        foreach (string client in new[] { "hb_back_client", "hb_front_client" })
+        {
+            builder.Services.AddCephMessenger(client, o =>
+            {
+                common(o);
+                o.Policies[EntityType.Osd] = Policy.LossyClient();
+            }).AddDispatcher<HeartbeatMonitor>();
+        }
+
+        builder.Services.AddCephMessenger("hb_back_server", o =>
+        {
+            common(o);
+            o.BindTo(Bind(osd.BindAddress, osd.HeartbeatBackPort));
+            o.Policies[EntityType.Osd] = Policy.StatelessServer();
+        }).AddDispatcher<HeartbeatResponder>();
+
+        builder.Services.AddCephMessenger("hb_front_server", o =>
+        {
+            common(o);
+            o.BindTo(Bind(osd.BindAddress, osd.HeartbeatFrontPort));
+            o.Policies[EntityType.Osd] = Policy.StatelessServer();
+        }).AddDispatcher<HeartbeatResponder>();
+
+        builder.Services.AddCephMessenger("objecter", o =>
+        {
+            common(o);
+            o.DefaultPolicy = Policy.LossyClient();
+        });
+
+        // osd->init() runs once every messenger is started and bound.
+        builder.Services.AddHostedService<OsdInit>();
+        customize?.Invoke(builder);
+        return builder.Build();
+    }
+
+    private static string Bind(string ip, int port) => port == 0 ? ip : $"v2:{ip}:{port}";
+}

@@ -1,0 +1,54 @@
+using KestrelMessenger.OsdSample.Demo;
+using KestrelMessenger.OsdSample.Osd;
+using KestrelMessenger.Testing;
+using KestrelMessenger.Transport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace KestrelMessenger.OsdSample.Tests;
+
+/// <summary>Local clusters of sample OSDs for tests: fast heartbeats, and one shared transport when in memory.</summary>
+public static class Clusters
+{
+    public static TheoryData<TransportKind> Transports => new() { TransportKind.Memory, TransportKind.Tcp };
+
+    public static LocalCluster Create(TransportKind transport, TimeSpan? interval = null, TimeSpan? grace = null) =>
+        Create(transport, out _, interval, grace);
+
+    /// <summary>A cluster, and the transport a client must use to reach it.</summary>
+    public static LocalCluster Create(TransportKind transport, out IMessengerTransport clientTransport, TimeSpan? interval = null, TimeSpan? grace = null)
+    {
+        var memory = new MemoryTransport(); // shared by every OSD host, so they can reach each other
+        clientTransport = transport == TransportKind.Memory ? memory : new SocketMessengerTransport(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        return new LocalCluster(
+            id => new OsdOptions
+            {
+                Id = id,
+                HeartbeatInterval = interval ?? TimeSpan.FromMilliseconds(200),
+                HeartbeatGrace = grace ?? TimeSpan.FromSeconds(1.5),
+                ReplicationTimeout = TimeSpan.FromSeconds(5),
+            },
+            b =>
+            {
+                b.Logging.SetMinimumLevel(LogLevel.Warning);
+                if (transport == TransportKind.Memory)
+                {
+                    b.Services.AddSingleton<IMessengerTransport>(memory);
+                }
+            });
+    }
+
+    public static async Task EventuallyAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException(what);
+            }
+
+            await Task.Delay(25);
+        }
+    }
+}
