@@ -23,7 +23,7 @@ internal static partial class MessengerLog
     [LoggerMessage(13, LogLevel.Debug, "Messenger {Messenger}: connection to {Peer} at {Remote} closed ({Reason})")]
     public static partial void ConnectionClosed(ILogger logger, string messenger, string peer, string remote, string reason);
 
-    [LoggerMessage(14, LogLevel.Warning, "Messenger {Messenger}: connecting to {Target} failed: {Reason}")]
+    [LoggerMessage(14, LogLevel.Debug, "Messenger {Messenger}: connecting to {Target} failed: {Reason}")]
     public static partial void ConnectFailed(ILogger logger, string messenger, string target, string reason);
 
     [LoggerMessage(20, LogLevel.Debug, "Messenger {Messenger}: discarding old message seq {Seq} from {Peer} (in_seq {InSeq})")]
