@@ -2,13 +2,10 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using KestrelMessenger.Dispatch;
-using KestrelMessenger.Messages;
 using KestrelMessenger.Messages.Osd;
 using KestrelMessenger.OsdSample.Osd;
 using KestrelMessenger.Transport;
 using KestrelMessenger.Wire;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KestrelMessenger.OsdSample.Bench;
 
@@ -23,31 +20,26 @@ public static class BenchRunner
     /// <summary>Runs the write phase then the read phase against the OSDs in <paramref name="map"/>.</summary>
     public static async Task<BenchReport> RunAsync(OsdMap map, BenchSettings settings, TextWriter progress, CancellationToken ct, IMessengerTransport? transport = null)
     {
-        using var sockets = transport is null ? new SocketMessengerTransport(NullLoggerFactory.Instance) : null;
-        var replies = new Replies();
-        await using var objecter = new Messenger("objecter", new MessengerOptions { Entity = "client.-1" }, transport ?? sockets!);
-        objecter.AddDispatcherTail(replies);
-        await objecter.StartAsync(ct);
+        await using var objecter = new Objecter(transport);
 
         string prefix = $"bench_{Environment.ProcessId}_{Random.Shared.Next():x}_";
-        PhaseResult write = await RunPhaseAsync("write", settings, settings.Objects, i => WriteOp(prefix, i, settings.Size), (i, r) => r.Result == 0, map, objecter, replies, progress, ct);
+        PhaseResult write = await RunPhaseAsync("write", settings, settings.Objects, i => WriteOp(objecter, prefix, i, settings.Size), (i, r) => r.Result == 0, map, objecter, progress, ct);
         long written = write.Ops - write.Errors;
         // With a time budget the read phase cycles over what was written until the budget is spent.
         long reads = settings.PhaseLimit > TimeSpan.Zero ? long.MaxValue : written;
         PhaseResult read = written == 0
             ? new PhaseResult("read", 0, 0, TimeSpan.Zero, [], 0)
-            : await RunPhaseAsync("read", settings, reads, i => ReadOp(prefix, i % written), (i, r) => IsExpectedRead(i % written, r, settings.Size), map, objecter, replies, progress, ct);
+            : await RunPhaseAsync("read", settings, reads, i => ReadOp(objecter, prefix, i % written), (i, r) => IsExpectedRead(i % written, r, settings.Size), map, objecter, progress, ct);
         return new BenchReport(write, read);
     }
 
     private static async Task<PhaseResult> RunPhaseAsync(string name, BenchSettings settings, long count, Func<long, MOSDOp> build, Func<long, MOSDOpReply, bool> check,
-        OsdMap map, Messenger objecter, Replies replies, TextWriter progress, CancellationToken ct)
+        OsdMap map, Objecter objecter, TextWriter progress, CancellationToken ct)
     {
         var latencies = new ConcurrentBag<double>();
         long done = 0, errors = 0, bytes = 0;
         using var slots = new SemaphoreSlim(settings.InFlight);
         var clock = Stopwatch.StartNew();
-        var connections = new ConcurrentDictionary<int, IConnection>();
         var inFlight = new List<Task>();
         // A live line on a terminal; one line a second when the output goes to a file or a pipe.
         bool live = !Console.IsOutputRedirected;
@@ -65,13 +57,9 @@ public static class BenchRunner
             long index = i;
             MOSDOp request = build(index);
             OsdInfo primary = map.PrimaryFor(request.ObjectName);
-            IConnection connection = connections.AddOrUpdate(primary.Id,
-                _ => objecter.ConnectTo(EntityType.Osd, primary.Public),
-                (_, c) => c.IsClosed ? objecter.ConnectTo(EntityType.Osd, primary.Public) : c);
-            long started = Stopwatch.GetTimestamp();
-            Task<MOSDOpReply> reply = replies.Expect(request.Tid);
             int payload = request.Ops.Sum(o => o.InData.Length);
-            connection.SendMessage(request);
+            long started = Stopwatch.GetTimestamp();
+            Task<MOSDOpReply> reply = objecter.SubmitAsync(primary.Public, request);
             inFlight.Add(reply.WaitAsync(TimeSpan.FromSeconds(30), ct).ContinueWith(t =>
             {
                 latencies.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
@@ -96,7 +84,7 @@ public static class BenchRunner
         return new PhaseResult(name, done, bytes, clock.Elapsed, sorted, errors);
     }
 
-    private static MOSDOp WriteOp(string prefix, long index, int size)
+    private static MOSDOp WriteOp(Objecter objecter, string prefix, long index, int size)
     {
         byte[] data = new byte[size];
         if (size >= 8)
@@ -104,7 +92,7 @@ public static class BenchRunner
             BinaryPrimitives.WriteInt64LittleEndian(data, index); // so the read phase can check it got this object back
         }
 
-        MOSDOp op = NewOp(prefix, index, OsdFlags.Write | OsdFlags.OnDisk);
+        MOSDOp op = NewOp(objecter, prefix, index, OsdFlags.Write | OsdFlags.OnDisk);
         op.Ops.Add(OsdOp.AllocHint((ulong)size, (ulong)size, 0));
         OsdOp write = OsdOp.Extent(OsdOpCode.Write, 0, (ulong)size);
         write.InData = data;
@@ -112,19 +100,19 @@ public static class BenchRunner
         return op;
     }
 
-    private static MOSDOp ReadOp(string prefix, long index)
+    private static MOSDOp ReadOp(Objecter objecter, string prefix, long index)
     {
-        MOSDOp op = NewOp(prefix, index, OsdFlags.Read);
+        MOSDOp op = NewOp(objecter, prefix, index, OsdFlags.Read);
         op.Ops.Add(OsdOp.Extent(OsdOpCode.Read, 0, 0));
         return op;
     }
 
-    private static MOSDOp NewOp(string prefix, long index, uint flags)
+    private static MOSDOp NewOp(Objecter objecter, string prefix, long index, uint flags)
     {
         string name = prefix + index.ToString(CultureInfo.InvariantCulture);
         return new MOSDOp
         {
-            Tid = (ulong)Interlocked.Increment(ref s_tid),
+            Tid = objecter.NextTid(),
             ObjectName = name,
             Locator = new ObjectLocator(Pool),
             Pgid = new PgId(Pool, (uint)name.GetHashCode(StringComparison.Ordinal)),
@@ -162,39 +150,6 @@ public static class BenchRunner
         }
         catch (ObjectDisposedException)
         {
-        }
-    }
-
-    private static long s_tid;
-
-    /// <summary>Matches replies to requests by tid (fast dispatch: no queueing on the way back).</summary>
-    private sealed class Replies : IDispatcher
-    {
-        private readonly ConcurrentDictionary<ulong, TaskCompletionSource<MOSDOpReply>> _waiting = new();
-
-        public Task<MOSDOpReply> Expect(ulong tid)
-        {
-            var done = new TaskCompletionSource<MOSDOpReply>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiting[tid] = done;
-            return done.Task;
-        }
-
-        public ValueTask<bool> DispatchAsync(Message message) => ValueTask.FromResult(false);
-
-        public bool CanFastDispatch(Message message) => message is MOSDOpReply;
-
-        public void FastDispatch(Message message)
-        {
-            var reply = (MOSDOpReply)message;
-            foreach (OsdOp op in reply.Ops)
-            {
-                op.OutData = op.OutData.ToArray(); // the reply's data segment returns to the pool after this
-            }
-
-            if (_waiting.TryRemove(reply.Tid, out TaskCompletionSource<MOSDOpReply>? done))
-            {
-                done.TrySetResult(reply);
-            }
         }
     }
 }
