@@ -20,6 +20,8 @@ public sealed class MessageRegistry
         .Register<Mon.MMonSubscribe>(MessageTypes.MonSubscribe)
         .Register<Mon.MMonGetVersion>(MessageTypes.MonGetVersion)
         .Register<Mon.MMonGetVersionReply>(MessageTypes.MonGetVersionReply)
+        .Register<Osd.MOSDBoot>(MessageTypes.OsdBoot)
+        .Register<Osd.MOSDBeacon>(MessageTypes.OsdBeacon)
         .Register<Osd.MOSDOp>(MessageTypes.OsdOp)
         .Register<Osd.MOSDOpReply>(MessageTypes.OsdOpReply);
 

@@ -113,4 +113,31 @@ public class MonMessageGoldenTests
         Assert.Equal("vm", sub.Hostname);
         AssertReencodes(sub, front);
     }
+
+    [Fact]
+    public void Osd_boot_v7_from_a_real_osd_decodes_and_reencodes_identically()
+    {
+        (Message m, byte[] front) = Decode("OSD -> mon MESSAGE MOSDBoot");
+        var boot = Assert.IsType<KestrelMessenger.Messages.Osd.MOSDBoot>(m);
+        Assert.Equal(0, boot.Superblock.WhoAmI);
+        Assert.NotEqual(Guid.Empty, boot.Superblock.ClusterFsid);
+        Assert.NotEqual(Guid.Empty, boot.Superblock.OsdFsid);
+        Assert.NotEqual(boot.Superblock.ClusterFsid, boot.Superblock.OsdFsid);
+        Assert.Equal(17, boot.Superblock.Incompat.Names.Count);
+        Assert.Equal(0x3fffeul, boot.Superblock.Incompat.Mask);
+        Assert.Equal(CephFeatures.All, boot.OsdFeatures);
+        Assert.Contains("ceph_version", boot.Metadata.Keys);
+        Assert.Equal(EntityAddrType.Msgr2, boot.ClusterAddrs[0].Type);
+        AssertReencodes(boot, front);
+    }
+
+    [Fact]
+    public void Osd_beacon_v3_from_a_real_osd_decodes_and_reencodes_identically()
+    {
+        (Message m, byte[] front) = Decode("OSD -> mon MESSAGE MOSDBeacon");
+        var beacon = Assert.IsType<KestrelMessenger.Messages.Osd.MOSDBeacon>(m);
+        Assert.Equal(38 + (beacon.Pgs.Count * 17), front.Length);
+        Assert.Equal(300u, beacon.ReportInterval);
+        AssertReencodes(beacon, front);
+    }
 }
