@@ -30,6 +30,9 @@ public_addr = 127.0.0.1
 cluster_addr = 127.0.0.1
 osd_pool_default_size = 1
 mon_allow_pool_size_one = true
+# A stopped OSD is marked down after 20 s without beacons; OSDs beacon every 5 s.
+mon_osd_report_timeout = 20
+osd_beacon_report_interval = 5
 [mon.a]
 public_addr = 127.0.0.1
 CONF

@@ -17,7 +17,11 @@ internal static class Commands
         var peers = new Option<string[]>("--peer") { Description = "a peer: ID=v2:IP:PORT/NONCE (its base port; the next three ports are its cluster, hb_back and hb_front)", AllowMultipleArgumentsPerToken = true };
         var grace = new Option<double>("--heartbeat-grace") { Description = "seconds of heartbeat silence before a peer is reported failed (osd_heartbeat_grace)", DefaultValueFactory = _ => 20 };
         var interval = new Option<double>("--heartbeat-interval") { Description = "seconds between heartbeats (osd_heartbeat_interval)", DefaultValueFactory = _ => 6 };
-        var command = new Command("osd", "Run one OSD until Ctrl+C or SIGTERM.") { id, ports, nonce, peers, grace, interval };
+        var conf = new Option<FileInfo?>("--conf", "-c") { Description = "a ceph.conf: fsid and mon_host are read from [global]" };
+        var monHost = new Option<string?>("--mon-host", "-m") { Description = "monitors to join, as mon_host writes them (overrides --conf)" };
+        var uuid = new Option<Guid?>("--uuid") { Description = "this OSD's uuid, as given to `ceph osd new UUID` (needed with monitors)" };
+        var beacon = new Option<double>("--beacon-interval") { Description = "seconds between MOSDBeacons (osd_beacon_report_interval)", DefaultValueFactory = _ => 300 };
+        var command = new Command("osd", "Run one OSD until Ctrl+C or SIGTERM; with monitors it boots and stays up like ceph-osd.") { id, ports, nonce, peers, grace, interval, conf, monHost, uuid, beacon };
         command.SetAction(async (parse, ct) =>
         {
             int basePort = parse.GetValue(ports);
@@ -31,7 +35,17 @@ internal static class Commands
                 HeartbeatFrontPort = basePort == 0 ? 0 : basePort + 3,
                 HeartbeatGrace = TimeSpan.FromSeconds(parse.GetValue(grace)),
                 HeartbeatInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
+                Uuid = parse.GetValue(uuid),
+                BeaconInterval = TimeSpan.FromSeconds(parse.GetValue(beacon)),
             };
+            if (parse.GetValue(conf) is FileInfo file)
+            {
+                Dictionary<string, string> global = CephConf.Global(file.FullName);
+                options.MonHost = global.GetValueOrDefault("mon_host");
+                options.Fsid = global.TryGetValue("fsid", out string? fsid) ? Guid.Parse(fsid) : options.Fsid;
+            }
+
+            options.MonHost = parse.GetValue(monHost) ?? options.MonHost;
             var map = new OsdMap();
             foreach (string peer in parse.GetValue(peers) ?? [])
             {
@@ -50,6 +64,11 @@ internal static class Commands
             {
                 Console.Error.WriteLine($"osd.{options.Id}: {e.Message}");
                 return 1;
+            }
+            catch (Exception e) when (Unwrap(e) is MonRefusedException refused)
+            {
+                Console.Error.WriteLine($"osd.{options.Id}: {refused.Message}");
+                return 2;
             }
         });
         return command;
@@ -89,6 +108,8 @@ internal static class Commands
         });
         return command;
     }
+
+    private static Exception Unwrap(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerExceptions[0]) : e;
 
     private static OsdInfo ParsePeer(string peer)
     {

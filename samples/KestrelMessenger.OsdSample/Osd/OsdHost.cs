@@ -25,6 +25,7 @@ public static class OsdHost
         builder.Services.AddSingleton(map);
         builder.Services.AddSingleton<ObjectStore>();
         builder.Services.AddSingleton<Osd>();
+        builder.Services.AddSingleton<MonClient>();
 
         // The sample's own message types go through the library's public registry.
         builder.Services.AddSingleton(MessageRegistry.CreateDefault()
@@ -47,7 +48,7 @@ public static class OsdHost
             o.DefaultPolicy = Policy.StatelessServer();
             o.Policies[EntityType.Mon] = Policy.LossyClient();
             o.Policies[EntityType.Mgr] = Policy.LossyClient();
-        }).AddDispatcherHead<Osd>();
+        }).AddDispatcherHead<Osd>().AddDispatcher<MonClient>();
 
         builder.Services.AddCephMessenger("cluster", o =>
         {

@@ -7,7 +7,10 @@ public sealed class OsdOptions
     public int Id { get; set; }
 
     /// <summary>The cluster's fsid, carried in heartbeats.</summary>
-    public Guid Fsid { get; set; } = new("6cbbdb7a-2d4e-4a3e-9a0c-4f6e1c0f8a11");
+    public Guid Fsid { get; set; } = DefaultFsid;
+
+    /// <summary>The fsid used when none is configured (a monitor's monmap then supplies the real one).</summary>
+    public static readonly Guid DefaultFsid = new("6cbbdb7a-2d4e-4a3e-9a0c-4f6e1c0f8a11");
 
     /// <summary>The nonce of all seven messengers; a fresh random one per start when unset.</summary>
     public uint? Nonce { get; set; }
@@ -35,6 +38,24 @@ public sealed class OsdOptions
 
     /// <summary><c>osd_heartbeat_min_size</c>: heartbeats are padded to this many bytes.</summary>
     public uint HeartbeatMinSize { get; set; } = 2000;
+
+    /// <summary>
+    /// Monitors to join, as ceph.conf's <c>mon_host</c> writes them ("v2:127.0.0.1:3300",
+    /// "[v2:IP:3300,v1:IP:6789],…"). Empty: run without monitors on the static map.
+    /// </summary>
+    public string? MonHost { get; set; }
+
+    /// <summary>This OSD's uuid, as given to <c>ceph osd new UUID</c> (required with monitors).</summary>
+    public Guid? Uuid { get; set; }
+
+    /// <summary><c>osd_beacon_report_interval</c>: how often MOSDBeacon tells the monitors we are alive.</summary>
+    public TimeSpan BeaconInterval { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary><c>mon_client_ping_interval</c>: keepalives on the monitor session.</summary>
+    public TimeSpan MonPingInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long to wait for the monitors to report this OSD up after MOSDBoot.</summary>
+    public TimeSpan BootTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a primary waits for its replica before failing the write.</summary>
     public TimeSpan ReplicationTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -20,6 +20,8 @@ public sealed class MessageRegistry
         .Register<Mon.MMonSubscribe>(MessageTypes.MonSubscribe)
         .Register<Mon.MMonGetVersion>(MessageTypes.MonGetVersion)
         .Register<Mon.MMonGetVersionReply>(MessageTypes.MonGetVersionReply)
+        .Register<Mon.MMonCommand>(MessageTypes.MonCommand)
+        .Register<Mon.MMonCommandAck>(MessageTypes.MonCommandAck)
         .Register<Osd.MOSDBoot>(MessageTypes.OsdBoot)
         .Register<Osd.MOSDBeacon>(MessageTypes.OsdBeacon)
         .Register<Osd.MOSDOp>(MessageTypes.OsdOp)
