@@ -3,7 +3,8 @@
 # Kestrel-hosted sample) or, for comparison, the real ceph-osd (memstore). The OSD id is registered
 # with `ceph osd new`, put in CRUSH, and a size-1 pool "bench" is created.
 #
-# usage: osd-cluster.sh DIR V2PORT ours|real [--workload]
+# usage: osd-cluster.sh DIR V2PORT ours|real|none [--workload]
+#   "none" registers the OSD but starts nothing (a test starts and stops our OSD itself).
 #   Prints "mon_pid=… osd_pid=… osd_id=… uuid=… conf=DIR/ceph.conf" once the OSD is up.
 #   With --workload it then runs rados put/stat/get and rados bench write/seq, and stops every
 #   daemon it started, by PID. Our OSD runs from $OSD_SAMPLE_DLL, built into DIR when unset.
@@ -25,7 +26,10 @@ ceph "${conf[@]}" osd crush add "osd.$id" 1.0 host=kmsgr root=default >/dev/null
 ceph "${conf[@]}" osd pool create bench 8 8 >/dev/null 2>&1
 ceph "${conf[@]}" osd pool set bench size 1 --yes-i-really-mean-it >/dev/null 2>&1
 
-if [ "$which" = "ours" ]; then
+if [ "$which" = "none" ]; then
+  echo "mon_pid=$mon_pid osd_pid=0 osd_id=$id uuid=$uuid conf=$dir/ceph.conf"
+  exit 0
+elif [ "$which" = "ours" ]; then
   dll=${OSD_SAMPLE_DLL:-}
   if [ -z "$dll" ]; then
     dotnet build -c Release "$repo/samples/KestrelMessenger.OsdSample" -o "$dir/osd-sample" >/dev/null

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace KestrelMessenger.OsdSample.Tests.Interop;
+
+/// <summary>
+/// A real Ceph 16.2 monitor (scripts/osd-cluster.sh, auth none, msgr2) with osd.N registered, put in
+/// CRUSH and a size-1 pool "bench"; our sample OSD is started and stopped by the tests, by PID.
+/// </summary>
+public sealed partial class RealClusterFixture : IAsyncLifetime
+{
+    private Process? _osd;
+
+    public string Directory { get; } = Path.Combine(Path.GetTempPath(), $"kmsgr-cluster-{Guid.NewGuid():N}");
+
+    public int MonPid { get; private set; }
+
+    public int OsdId { get; private set; }
+
+    public Guid Uuid { get; private set; }
+
+    public string Conf => Path.Combine(Directory, "ceph.conf");
+
+    public async Task InitializeAsync()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        (int exit, string output, string errors) = await RunAsync("bash", [Path.Combine(RepoRoot(), "scripts", "osd-cluster.sh"), Directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture), "none"]);
+        Match m = Started().Match(output);
+        if (exit != 0 || !m.Success)
+        {
+            throw new InvalidOperationException($"could not start the test cluster (./test.sh installs Ceph): {output} {errors}");
+        }
+
+        MonPid = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        OsdId = int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Uuid = Guid.Parse(m.Groups[3].Value);
+    }
+
+    /// <summary>Starts our OSD (a fresh nonce each time) and waits for "is up".</summary>
+    public async Task StartOsdAsync()
+    {
+        var start = new ProcessStartInfo("dotnet",
+        [
+            Path.Combine(AppContext.BaseDirectory, "osd-sample.dll"), "osd", "--id", OsdId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--uuid", Uuid.ToString(), "--conf", Conf, "--beacon-interval", "5",
+        ])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        _osd = Process.Start(start)!;
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var log = new System.Text.StringBuilder();
+        _osd.OutputDataReceived += (_, e) =>
+        {
+            lock (log)
+            {
+                log.AppendLine(e.Data);
+            }
+
+            if (e.Data?.Contains($"osd.{OsdId} is up in osdmap epoch", StringComparison.Ordinal) == true)
+            {
+                seen.TrySetResult();
+            }
+        };
+        _osd.BeginOutputReadLine();
+        _osd.BeginErrorReadLine();
+        try
+        {
+            await seen.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            lock (log)
+            {
+                throw new TimeoutException($"our OSD did not report itself up:\n{log}");
+            }
+        }
+    }
+
+    /// <summary>Stops our OSD with SIGTERM (as systemd would) and waits for it to exit.</summary>
+    public async Task<int> StopOsdAsync()
+    {
+        if (_osd is null || _osd.HasExited)
+        {
+            return _osd?.ExitCode ?? 0;
+        }
+
+        await RunAsync("kill", ["-TERM", _osd.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await _osd.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return _osd.ExitCode;
+    }
+
+    public Task<(int ExitCode, string Output, string Errors)> CephAsync(params string[] args) => RunAsync("ceph", ["-c", Conf, "--connect-timeout", "30", .. args]);
+
+    public Task<(int ExitCode, string Output, string Errors)> RadosAsync(params string[] args) => RunAsync("rados", ["-c", Conf, "-p", "bench", .. args]);
+
+    public async Task DisposeAsync()
+    {
+        await StopOsdAsync();
+        if (_osd is { HasExited: false })
+        {
+            _osd.Kill();
+        }
+
+        await RunAsync("kill", ["-TERM", MonPid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        try
+        {
+            using Process mon = Process.GetProcessById(MonPid);
+            await mon.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        }
+        catch (ArgumentException)
+        {
+        }
+
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+
+    internal static async Task<(int ExitCode, string Output, string Errors)> RunAsync(string file, string[] args, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using Process p = Process.Start(start)!;
+        Task<string> output = p.StandardOutput.ReadToEndAsync();
+        Task<string> errors = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(timeout ?? TimeSpan.FromMinutes(3));
+        return (p.ExitCode, await output, await errors);
+    }
+
+    private static string RepoRoot()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "KestrelMessenger.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        return dir ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    [GeneratedRegex(@"mon_pid=(\d+) osd_pid=\d+ osd_id=(\d+) uuid=([0-9a-f-]+)")]
+    private static partial Regex Started();
+}
