@@ -66,6 +66,11 @@ public sealed partial class RealClusterFixture : IAsyncLifetime
                 log.AppendLine(e.Data);
             }
 
+            lock (_log)
+            {
+                _log.Add(e.Data ?? "");
+            }
+
             if (e.Data?.Contains($"osd.{OsdId} is up in osdmap epoch", StringComparison.Ordinal) == true)
             {
                 seen.TrySetResult();
@@ -97,6 +102,45 @@ public sealed partial class RealClusterFixture : IAsyncLifetime
         await RunAsync("kill", ["-TERM", _osd.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await _osd.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         return _osd.ExitCode;
+    }
+
+    /// <summary>Lines our OSD has printed.</summary>
+    public IReadOnlyList<string> OsdLog
+    {
+        get
+        {
+            lock (_log)
+            {
+                return [.. _log];
+            }
+        }
+    }
+
+    private readonly List<string> _log = [];
+
+    /// <summary>Restarts the monitor (SIGTERM, then the same data and config), as an upgrade or a crash would.</summary>
+    public async Task RestartMonitorAsync()
+    {
+        await RunAsync("kill", ["-TERM", MonPid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        try
+        {
+            using Process mon = Process.GetProcessById(MonPid);
+            await mon.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        }
+        catch (ArgumentException)
+        {
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        (int exit, _, string errors) = await RunAsync("ceph-mon", ["-c", Conf, "-i", "a"]);
+        Assert.True(exit == 0, errors);
+        string pidFile = Path.Combine(Directory, "run", "mon.a.pid");
+        for (int i = 0; i < 50 && !File.Exists(pidFile); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        MonPid = int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public Task<(int ExitCode, string Output, string Errors)> CephAsync(params string[] args) => RunAsync("ceph", ["-c", Conf, "--connect-timeout", "30", .. args]);

@@ -61,6 +61,26 @@ public class RealClusterTests(RealClusterFixture cluster) : IClassFixture<RealCl
         Assert.NotEqual(firstNonce, secondNonce);
     }
 
+    [Fact]
+    public async Task When_the_monitor_restarts_our_osd_hunts_again_and_stays_up()
+    {
+        await cluster.RestartMonitorAsync();
+        DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!cluster.OsdLog.Any(l => l.Contains("monitor session lost", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "our OSD never noticed the monitor went away");
+            await Task.Delay(500);
+        }
+
+        // Beacons resume on the new session; past mon_osd_report_timeout (20 s) we are still up.
+        await Task.Delay(TimeSpan.FromSeconds(25));
+        Assert.True((await OsdStateAsync()).Up);
+        byte[] data = [1, 2, 3];
+        string file = Path.Combine(cluster.Directory, "small");
+        await File.WriteAllBytesAsync(file, data);
+        Assert.Equal(0, (await cluster.RadosAsync("put", "after-restart", file)).ExitCode);
+    }
+
     private async Task<(bool Up, uint Nonce)> OsdStateAsync()
     {
         (int exit, string json, string errors) = await cluster.CephAsync("osd", "dump", "-f", "json");
