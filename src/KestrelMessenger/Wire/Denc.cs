@@ -32,4 +32,24 @@ public static class Denc
         long nanoseconds = reader.ReadI32();
         return TimeSpan.FromTicks((seconds * 1_000_000_000 + nanoseconds) / 100);
     }
+
+    /// <summary>Writes a <c>vector&lt;string&gt;</c>: le32 count, then each string.</summary>
+    public static void WriteStringList(this DencWriter writer, IReadOnlyCollection<string> values)
+    {
+        writer.WriteU32((uint)values.Count);
+        foreach (string value in values)
+        {
+            writer.WriteString(value);
+        }
+    }
+
+    /// <summary>Reads a <c>vector&lt;string&gt;</c> into <paramref name="into"/> (the count is bounded by what remains).</summary>
+    public static void ReadStringList(this ref DencReader reader, List<string> into)
+    {
+        int count = reader.ReadCount(4);
+        for (int i = 0; i < count; i++)
+        {
+            into.Add(reader.ReadString());
+        }
+    }
 }

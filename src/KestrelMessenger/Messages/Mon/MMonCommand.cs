@@ -29,11 +29,7 @@ public sealed class MMonCommand : Message
     {
         Paxos.Encode(front);
         front.WriteUuid(Fsid);
-        front.WriteU32((uint)Command.Count);
-        foreach (string part in Command)
-        {
-            front.WriteString(part);
-        }
+        front.WriteStringList(Command);
     }
 
     /// <inheritdoc />
@@ -41,11 +37,7 @@ public sealed class MMonCommand : Message
     {
         Paxos = PaxosServiceHeader.Decode(ref front);
         Fsid = front.ReadUuid();
-        int n = front.ReadCount(4);
-        for (int i = 0; i < n; i++)
-        {
-            Command.Add(front.ReadString());
-        }
+        front.ReadStringList(Command);
     }
 }
 
@@ -81,11 +73,7 @@ public sealed class MMonCommandAck : Message
         Paxos.Encode(front);
         front.WriteI32(Result);
         front.WriteString(Status);
-        front.WriteU32((uint)Command.Count);
-        foreach (string part in Command)
-        {
-            front.WriteString(part);
-        }
+        front.WriteStringList(Command);
     }
 
     /// <inheritdoc />
@@ -94,11 +82,7 @@ public sealed class MMonCommandAck : Message
         Paxos = PaxosServiceHeader.Decode(ref front);
         Result = front.ReadI32();
         Status = front.ReadString();
-        int n = front.ReadCount(4);
-        for (int i = 0; i < n; i++)
-        {
-            Command.Add(front.ReadString());
-        }
+        front.ReadStringList(Command);
 
         Output = Encoding.UTF8.GetString(Data.Span);
     }
