@@ -35,6 +35,11 @@ public sealed partial class MonClient(IOptions<OsdOptions> options, ILogger<MonC
     /// <summary>The osdmap epoch in which the monitors reported this OSD up.</summary>
     public uint UpEpoch { get; private set; }
 
+    /// <summary>pg_num of each pool, from the last `osd dump` (object listing needs it).</summary>
+    public IReadOnlyDictionary<long, uint> PgNums => _pgNums;
+
+    private volatile Dictionary<long, uint> _pgNums = [];
+
     /// <summary>True when monitors are configured.</summary>
     public bool Enabled => _monitors.Count > 0;
 
@@ -97,6 +102,7 @@ public sealed partial class MonClient(IOptions<OsdOptions> options, ILogger<MonC
                 {
                     _session.SendMessage(new MOSDBeacon { Paxos = new PaxosServiceHeader(UpEpoch), ReportInterval = (uint)_options.BeaconInterval.TotalSeconds });
                     nextBeacon = DateTime.UtcNow + _options.BeaconInterval;
+                    await RefreshPoolsAsync(ct);
                 }
             }
         }
@@ -172,6 +178,7 @@ public sealed partial class MonClient(IOptions<OsdOptions> options, ILogger<MonC
             command.Command.Add("""{"prefix":"osd dump","format":"json"}""");
             var ack = (MMonCommandAck)await RequestAsync(tid, command, ct);
             using JsonDocument dump = JsonDocument.Parse(ack.Output);
+            RememberPools(dump);
             JsonElement? me = dump.RootElement.GetProperty("osds").EnumerateArray()
                 .Select(o => (JsonElement?)o).FirstOrDefault(o => o!.Value.GetProperty("osd").GetInt32() == _options.Id);
             if (me is not JsonElement osd)
@@ -198,6 +205,27 @@ public sealed partial class MonClient(IOptions<OsdOptions> options, ILogger<MonC
             }
 
             await Task.Delay(500, ct);
+        }
+    }
+
+    private void RememberPools(JsonDocument dump) => _pgNums = dump.RootElement.GetProperty("pools").EnumerateArray()
+        .ToDictionary(p => p.GetProperty("pool").GetInt64(), p => p.GetProperty("pg_num").GetUInt32());
+
+    /// <summary>Refreshes <see cref="PgNums"/> from `osd dump` (pools can be created while we run).</summary>
+    private async Task RefreshPoolsAsync(CancellationToken ct)
+    {
+        ulong tid = (ulong)Interlocked.Increment(ref _tid);
+        var command = new MMonCommand { Tid = tid, Fsid = Fsid };
+        command.Command.Add("""{"prefix":"osd dump","format":"json"}""");
+        try
+        {
+            var ack = (MMonCommandAck)await RequestAsync(tid, command, ct);
+            using JsonDocument dump = JsonDocument.Parse(ack.Output);
+            RememberPools(dump);
+        }
+        catch (TimeoutException)
+        {
+            // the next beacon tick tries again
         }
     }
 

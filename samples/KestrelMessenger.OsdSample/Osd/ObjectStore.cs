@@ -24,13 +24,16 @@ public sealed class ObjectStore
 {
     private readonly ConcurrentDictionary<(long Pool, string Namespace, string Name), StoredObject> _objects = new();
 
+    // Per pool, every object in Ceph's bitwise hobject_t order, so listing a PG from a cursor is a range view.
+    private readonly ConcurrentDictionary<long, SortedSet<HObject>> _ordered = new();
+
     /// <summary>Objects stored.</summary>
     public int Count => _objects.Count;
 
     /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/>, creating the object (Ceph's WRITE).</summary>
     public void Write(long pool, string ns, string name, long offset, ReadOnlySpan<byte> data, bool truncate = false)
     {
-        StoredObject o = _objects.GetOrAdd((pool, ns, name), _ => new StoredObject());
+        StoredObject o = _objects.GetOrAdd((pool, ns, name), _ => Created(pool, ns, name));
         lock (o)
         {
             long end = offset + data.Length;
@@ -94,6 +97,77 @@ public sealed class ObjectStore
         }
     }
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> objects of <paramref name="pool"/> from <paramref name="from"/> (inclusive)
+    /// to <paramref name="to"/> (exclusive) in bitwise order, and the first object past them (if any before <paramref name="to"/>).
+    /// </summary>
+    public (List<HObject> Objects, HObject? Next) List(long pool, HObject from, HObject to, int limit, Func<HObject, bool> include)
+    {
+        var found = new List<HObject>(Math.Min(limit, 1024));
+        if (!_ordered.TryGetValue(pool, out SortedSet<HObject>? ordered))
+        {
+            return (found, null);
+        }
+
+        lock (ordered)
+        {
+            if (HObject.Compare(from, to) >= 0)
+            {
+                return (found, null);
+            }
+
+            foreach (HObject o in ordered.GetViewBetween(from, to))
+            {
+                if (HObject.Compare(o, to) >= 0)
+                {
+                    break;
+                }
+
+                if (!include(o))
+                {
+                    continue;
+                }
+
+                if (found.Count == limit)
+                {
+                    return (found, o);
+                }
+
+                found.Add(o);
+            }
+        }
+
+        return (found, null);
+    }
+
     /// <summary>Removes the object; false when it did not exist.</summary>
-    public bool Delete(long pool, string ns, string name) => _objects.TryRemove((pool, ns, name), out _);
+    public bool Delete(long pool, string ns, string name)
+    {
+        if (!_objects.TryRemove((pool, ns, name), out _))
+        {
+            return false;
+        }
+
+        SortedSet<HObject> ordered = _ordered.GetOrAdd(pool, _ => new SortedSet<HObject>(Comparer<HObject>.Create(HObject.Compare)));
+        lock (ordered)
+        {
+            ordered.Remove(Key(pool, ns, name));
+        }
+
+        return true;
+    }
+
+    private StoredObject Created(long pool, string ns, string name)
+    {
+        SortedSet<HObject> ordered = _ordered.GetOrAdd(pool, _ => new SortedSet<HObject>(Comparer<HObject>.Create(HObject.Compare)));
+        lock (ordered)
+        {
+            ordered.Add(Key(pool, ns, name));
+        }
+
+        return new StoredObject();
+    }
+
+    private static HObject Key(long pool, string ns, string name) =>
+        new(pool, Placement.ObjectHash(ns, "", name), ns, "", name, HObject.NoSnap, false);
 }

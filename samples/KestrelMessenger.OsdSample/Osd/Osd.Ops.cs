@@ -64,6 +64,7 @@ public sealed partial class Osd
                 OsdOpCode.Stat => Stat(op, store.Stat(pool, ns, name)),
                 OsdOpCode.Delete => Delete(pool, ns, name, mutations),
                 OsdOpCode.SetAllocHint => 0, // a hint for the object store; memory needs none
+                OsdOpCode.PgNls => ListPg(request, op),
                 _ => EOPNOTSUPP,
             };
 
@@ -73,7 +74,47 @@ public sealed partial class Osd
             }
         }
 
-        return 0;
+        // PGNLS answers 1 when it reached the end of its PG (what Ceph's OSD returns).
+        return request.Ops.Any(o => o.Code == OsdOpCode.PgNls && o.Rval == 1) ? 1 : 0;
+    }
+
+    /// <summary>
+    /// PGNLS: up to `count` objects of the request's PG from the cursor on, in Ceph's bitwise order,
+    /// and the next cursor (the start of the next PG, with result 1, once this PG is exhausted).
+    /// </summary>
+    private int ListPg(MOSDOp request, OsdOp op)
+    {
+        long pool = request.Pgid.Pool;
+        uint pgNum = monc.PgNums.TryGetValue(pool, out uint n) ? Math.Max(n, 1) : 1;
+        uint pg = Placement.PgOf(request.Pgid.Seed, pgNum);
+        var cursorReader = new DencReader(op.InData.Span);
+        HObject lowerBound = op.InData.IsEmpty ? HObject.Min : HObject.Decode(ref cursorReader);
+        string ns = request.Namespace;
+        const string AllNamespaces = "\u0001";
+        int limit = (int)Math.Clamp(op.Length, 1, 1_000_000);
+
+        // Objects of this PG lie between its start (hash = seed) and its end in bitwise order.
+        var pgStart = new HObject(pool, pg, "", "", "", 0, false);
+        HObject from = HObject.Compare(lowerBound, pgStart) > 0 ? lowerBound : pgStart;
+        HObject pgEnd = Placement.PgEnd(pool, pg, pgNum);
+        (List<HObject> found, HObject? next) = store.List(pool, from, pgEnd, limit,
+            o => (ns == AllNamespaces || o.Namespace == ns) && Placement.PgOf(o.Hash, pgNum) == pg);
+        bool exhausted = next is null;
+        HObject handle = next ?? pgEnd;
+        using var outdata = new DencWriter(256);
+        StructToken t = outdata.BeginStruct(1, 1);
+        handle.Encode(outdata);
+        outdata.WriteU32((uint)found.Count);
+        foreach (HObject o in found)
+        {
+            outdata.WriteString(o.Namespace);
+            outdata.WriteString(o.Oid);
+            outdata.WriteString(o.Key); // locator key
+        }
+
+        outdata.EndStruct(t);
+        op.OutData = outdata.ToArray();
+        return exhausted ? 1 : 0;
     }
 
     private static int Write(OsdOp op, Action apply, RepOpKind kind, List<(RepOpKind, ulong, ReadOnlyMemory<byte>)> mutations)

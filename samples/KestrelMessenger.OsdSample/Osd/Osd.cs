@@ -14,7 +14,7 @@ namespace KestrelMessenger.OsdSample.Osd;
 /// sample's <see cref="MOsdRepOp"/>.
 /// </summary>
 public sealed partial class Osd(
-    IOptions<OsdOptions> options, OsdMap map, ObjectStore store, HeartbeatMonitor heartbeats, IServiceProvider services, ILogger<Osd> logger) : IDispatcher
+    IOptions<OsdOptions> options, OsdMap map, ObjectStore store, HeartbeatMonitor heartbeats, MonClient monc, IServiceProvider services, ILogger<Osd> logger) : IDispatcher
 {
     private readonly OsdOptions _options = options.Value;
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<int>> _pendingRepOps = new();

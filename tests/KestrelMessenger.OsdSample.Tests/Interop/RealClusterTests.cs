@@ -37,9 +37,30 @@ public class RealClusterTests(RealClusterFixture cluster) : IClassFixture<RealCl
         Assert.True(seq == 0, seqErr);
         Assert.Contains("Total reads made:", seqOut);
 
-        // rados bench's own cleanup deletes the run's objects by name (as `rados bench … write` does by default).
-        (int again, _, string againErr) = await cluster.RadosAsync("bench", "2", "write", "-b", "4096", "-t", "16");
-        Assert.True(again == 0, againErr);
+        // `rados cleanup` lists the pool (PGNLS, PG by PG, in Ceph's bitwise order) and removes what the bench wrote.
+        (int cleanup, string cleanupOut, string cleanupErr) = await cluster.RadosAsync("cleanup");
+        Assert.True(cleanup == 0, cleanupErr);
+        Assert.Contains("Removed", cleanupOut);
+        (int ls, string listed, string lsErr) = await cluster.RadosAsync("ls");
+        Assert.True(ls == 0, lsErr);
+        Assert.DoesNotContain("benchmark_", listed);
+    }
+
+    [Fact]
+    public async Task Rados_ls_lists_exactly_the_objects_stored()
+    {
+        string file = Path.Combine(cluster.Directory, "tiny");
+        await File.WriteAllBytesAsync(file, [7]);
+        string[] names = [.. Enumerable.Range(0, 50).Select(i => $"listed-{i}")];
+        foreach (string name in names)
+        {
+            Assert.Equal(0, (await cluster.RadosAsync("put", name, file)).ExitCode);
+        }
+
+        (int exit, string listed, string errors) = await cluster.RadosAsync("ls");
+        Assert.True(exit == 0, errors);
+        string[] seen = [.. listed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(n => n.StartsWith("listed-", StringComparison.Ordinal))];
+        Assert.Equal(names.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
     }
 
     [Fact]
