@@ -116,7 +116,7 @@ public class ObjectIoTests
 
     private static Frame Decode(string title, out byte[] wire)
     {
-        wire = GoldenFrames().First(f => f.Title.StartsWith(title, StringComparison.Ordinal)).Bytes;
+        wire = GoldenFrames.Get(title).Bytes;
         Assert.True(FrameDecoder.TryDecode(new ReadOnlySequence<byte>(wire), FrameLimits.Default, out Frame frame, out _));
         return frame;
     }
@@ -128,29 +128,5 @@ public class ObjectIoTests
         Frame frame = Decode(title, out _);
         MessageHeader header = MessageHeader.Read(frame.Segment0.ToArray());
         return (T)MessageRegistry.CreateDefault().Decode(header, frame.Segment1, frame.Segment2, frame.Segment3);
-    }
-
-    private static IEnumerable<(string Title, byte[] Bytes)> GoldenFrames()
-    {
-        string path = Path.Combine(AppContext.BaseDirectory, "TestData", "golden-frames.txt");
-        string? title = null;
-        var hex = new System.Text.StringBuilder();
-        foreach (string line in File.ReadLines(path).Append("### end (0 bytes)"))
-        {
-            if (line.StartsWith("###", StringComparison.Ordinal))
-            {
-                if (title is not null)
-                {
-                    yield return (title, Convert.FromHexString(hex.ToString()));
-                }
-
-                title = line[3..].Trim();
-                hex.Clear();
-            }
-            else if (title is not null && !line.StartsWith('#'))
-            {
-                hex.Append(line.Trim());
-            }
-        }
     }
 }

@@ -32,7 +32,7 @@ public sealed partial class RealClusterFixture : IAsyncLifetime
             port = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
 
-        (int exit, string output, string errors) = await RunAsync("bash", [Path.Combine(RepoRoot(), "scripts", "osd-cluster.sh"), Directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture), "none"]);
+        (int exit, string output, string errors) = await Processes.RunAsync("bash", [Path.Combine(Processes.RepoRoot(), "scripts", "osd-cluster.sh"), Directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture), "none"]);
         Match m = Started().Match(output);
         if (exit != 0 || !m.Success)
         {
@@ -99,8 +99,7 @@ public sealed partial class RealClusterFixture : IAsyncLifetime
             return _osd?.ExitCode ?? 0;
         }
 
-        await RunAsync("kill", ["-TERM", _osd.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await _osd.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await Processes.StopAsync(_osd.Id, grace: TimeSpan.FromSeconds(30));
         return _osd.ExitCode;
     }
 
@@ -121,18 +120,9 @@ public sealed partial class RealClusterFixture : IAsyncLifetime
     /// <summary>Restarts the monitor (SIGTERM, then the same data and config), as an upgrade or a crash would.</summary>
     public async Task RestartMonitorAsync()
     {
-        await RunAsync("kill", ["-TERM", MonPid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        try
-        {
-            using Process mon = Process.GetProcessById(MonPid);
-            await mon.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
-        }
-        catch (ArgumentException)
-        {
-        }
-
+        await Processes.StopAsync(MonPid, grace: TimeSpan.FromSeconds(15));
         await Task.Delay(TimeSpan.FromSeconds(2));
-        (int exit, _, string errors) = await RunAsync("ceph-mon", ["-c", Conf, "-i", "a"]);
+        (int exit, _, string errors) = await Processes.RunAsync("ceph-mon", ["-c", Conf, "-i", "a"]);
         Assert.True(exit == 0, errors);
         string pidFile = Path.Combine(Directory, "run", "mon.a.pid");
         for (int i = 0; i < 50 && !File.Exists(pidFile); i++)
@@ -143,9 +133,9 @@ public sealed partial class RealClusterFixture : IAsyncLifetime
         MonPid = int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public Task<(int ExitCode, string Output, string Errors)> CephAsync(params string[] args) => RunAsync("ceph", ["-c", Conf, "--connect-timeout", "30", .. args]);
+    public Task<(int ExitCode, string Output, string Errors)> CephAsync(params string[] args) => Processes.RunAsync("ceph", ["-c", Conf, "--connect-timeout", "30", .. args]);
 
-    public Task<(int ExitCode, string Output, string Errors)> RadosAsync(params string[] args) => RunAsync("rados", ["-c", Conf, "-p", "bench", .. args]);
+    public Task<(int ExitCode, string Output, string Errors)> RadosAsync(params string[] args) => Processes.RunAsync("rados", ["-c", Conf, "-p", "bench", .. args]);
 
     public async Task DisposeAsync()
     {
@@ -155,38 +145,8 @@ public sealed partial class RealClusterFixture : IAsyncLifetime
             _osd.Kill();
         }
 
-        await RunAsync("kill", ["-TERM", MonPid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        try
-        {
-            using Process mon = Process.GetProcessById(MonPid);
-            await mon.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
-        }
-        catch (ArgumentException)
-        {
-        }
-
+        await Processes.StopAsync(MonPid, grace: TimeSpan.FromSeconds(15));
         System.IO.Directory.Delete(Directory, recursive: true);
-    }
-
-    internal static async Task<(int ExitCode, string Output, string Errors)> RunAsync(string file, string[] args, TimeSpan? timeout = null)
-    {
-        var start = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process p = Process.Start(start)!;
-        Task<string> output = p.StandardOutput.ReadToEndAsync();
-        Task<string> errors = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(timeout ?? TimeSpan.FromMinutes(3));
-        return (p.ExitCode, await output, await errors);
-    }
-
-    private static string RepoRoot()
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "KestrelMessenger.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        return dir ?? throw new InvalidOperationException("repository root not found");
     }
 
     [GeneratedRegex(@"mon_pid=(\d+) osd_pid=\d+ osd_id=(\d+) uuid=([0-9a-f-]+)")]

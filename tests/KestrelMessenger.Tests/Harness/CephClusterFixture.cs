@@ -33,18 +33,10 @@ public sealed partial class CephClusterFixture : IAsyncLifetime
     /// <summary>Runs the real `ceph` CLI against this cluster; returns its output.</summary>
     public async Task<string> CephAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("ceph", ["-c", Path.Combine(Directory, "ceph.conf"), "--connect-timeout", "20", .. args])
+        (int exitCode, string output, string errors) = await Processes.RunAsync("ceph", ["-c", Path.Combine(Directory, "ceph.conf"), "--connect-timeout", "20", .. args], TimeSpan.FromSeconds(60));
+        if (exitCode != 0)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using Process process = Process.Start(start)!;
-        string output = await process.StandardOutput.ReadToEndAsync();
-        string errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ceph {string.Join(" ", args)} failed ({process.ExitCode}): {errors}");
+            throw new InvalidOperationException($"ceph {string.Join(" ", args)} failed ({exitCode}): {errors}");
         }
 
         return output;
@@ -60,16 +52,8 @@ public sealed partial class CephClusterFixture : IAsyncLifetime
             Port = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
 
-        string script = Path.Combine(RepoRoot(), "scripts", "start-test-mon.sh");
-        var start = new ProcessStartInfo("bash", [script, Directory, Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--osd"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using Process process = Process.Start(start)!;
-        string output = await process.StandardOutput.ReadToEndAsync();
-        string errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        string script = Path.Combine(Processes.RepoRoot(), "scripts", "start-test-mon.sh");
+        (int exitCode, string output, string errors) = await Processes.RunAsync("bash", [script, Directory, Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--osd"]);
         Match m = PidLine().Match(output);
         Match osd = OsdLine().Match(output);
         if (m.Success)
@@ -82,7 +66,7 @@ public sealed partial class CephClusterFixture : IAsyncLifetime
             OsdPid = int.Parse(osd.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        if (process.ExitCode != 0 || !m.Success || !osd.Success)
+        if (exitCode != 0 || !m.Success || !osd.Success)
         {
             throw new InvalidOperationException($"could not start ceph-mon (is Ceph installed? ./test.sh installs it): {output} {errors}");
         }
@@ -102,55 +86,12 @@ public sealed partial class CephClusterFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await StopAsync(OsdPid);
-        await StopAsync(Pid);
+        await Processes.StopAsync(OsdPid);
+        await Processes.StopAsync(Pid);
         if (System.IO.Directory.Exists(Directory))
         {
             System.IO.Directory.Delete(Directory, recursive: true);
         }
-    }
-
-    /// <summary>SIGTERM, then SIGKILL if the daemon is still there after 10 s.</summary>
-    private static async Task StopAsync(int pid)
-    {
-        if (pid <= 0)
-        {
-            return;
-        }
-
-        try
-        {
-            using Process daemon = Process.GetProcessById(pid);
-            using (Process term = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
-            {
-                await term.WaitForExitAsync();
-            }
-
-            try
-            {
-                await daemon.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            }
-            catch (TimeoutException)
-            {
-                daemon.Kill();
-                await daemon.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            }
-        }
-        catch (ArgumentException)
-        {
-            // already gone
-        }
-    }
-
-    private static string RepoRoot()
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "KestrelMessenger.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        return dir ?? throw new InvalidOperationException("repository root not found");
     }
 
     [GeneratedRegex(@"pid=(\d+) fsid=([0-9a-f-]+)")]

@@ -11,12 +11,6 @@ public static class Kmsgr
         RedirectStandardError = true,
     };
 
-    public static async Task<(int ExitCode, string Output, string Errors)> RunAsync(params string[] args)
-    {
-        using Process process = Process.Start(StartInfo(args))!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await output, await errors);
-    }
+    public static Task<(int ExitCode, string Output, string Errors)> RunAsync(params string[] args) =>
+        Processes.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "kmsgr.dll"), .. args], TimeSpan.FromSeconds(60));
 }
