@@ -59,7 +59,7 @@ public sealed class HeartbeatResponder(IOptions<OsdOptions> options) : IDispatch
 /// interval, and reports a peer failed when either network has been silent longer than the grace,
 /// and up again when both answer. Replies arrive on hb_back_client and hb_front_client.
 /// </summary>
-public sealed class HeartbeatMonitor : IDispatcher, IDisposable
+public sealed class HeartbeatMonitor : IDispatcher
 {
     private readonly OsdOptions _options;
     private readonly OsdMap _map;
@@ -156,11 +156,6 @@ public sealed class HeartbeatMonitor : IDispatcher, IDisposable
                 PeerStateChanged?.Invoke(new HeartbeatEvent(_options.Id, peer, Failed: false, "back+front", TimeSpan.Zero));
             }
         }
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
     }
 
     private void Tick(DateTime now)

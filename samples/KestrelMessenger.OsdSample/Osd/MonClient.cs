@@ -173,12 +173,7 @@ public sealed partial class MonClient(IOptions<OsdOptions> options, ILogger<MonC
         DateTime deadline = DateTime.UtcNow + _options.BootTimeout;
         while (true)
         {
-            ulong tid = (ulong)Interlocked.Increment(ref _tid);
-            var command = new MMonCommand { Tid = tid, Fsid = Fsid };
-            command.Command.Add("""{"prefix":"osd dump","format":"json"}""");
-            var ack = (MMonCommandAck)await RequestAsync(tid, command, ct);
-            using JsonDocument dump = JsonDocument.Parse(ack.Output);
-            RememberPools(dump);
+            using JsonDocument dump = await OsdDumpAsync(ct);
             JsonElement? me = dump.RootElement.GetProperty("osds").EnumerateArray()
                 .Select(o => (JsonElement?)o).FirstOrDefault(o => o!.Value.GetProperty("osd").GetInt32() == _options.Id);
             if (me is not JsonElement osd)
@@ -208,20 +203,25 @@ public sealed partial class MonClient(IOptions<OsdOptions> options, ILogger<MonC
         }
     }
 
-    private void RememberPools(JsonDocument dump) => _pgNums = dump.RootElement.GetProperty("pools").EnumerateArray()
-        .ToDictionary(p => p.GetProperty("pool").GetInt64(), p => p.GetProperty("pg_num").GetUInt32());
-
-    /// <summary>Refreshes <see cref="PgNums"/> from `osd dump` (pools can be created while we run).</summary>
-    private async Task RefreshPoolsAsync(CancellationToken ct)
+    /// <summary>Asks the monitor for `osd dump` (JSON), remembering each pool's pg_num on the way.</summary>
+    private async Task<JsonDocument> OsdDumpAsync(CancellationToken ct)
     {
         ulong tid = (ulong)Interlocked.Increment(ref _tid);
         var command = new MMonCommand { Tid = tid, Fsid = Fsid };
         command.Command.Add("""{"prefix":"osd dump","format":"json"}""");
+        var ack = (MMonCommandAck)await RequestAsync(tid, command, ct);
+        JsonDocument dump = JsonDocument.Parse(ack.Output);
+        _pgNums = dump.RootElement.GetProperty("pools").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("pool").GetInt64(), p => p.GetProperty("pg_num").GetUInt32());
+        return dump;
+    }
+
+    /// <summary>Refreshes <see cref="PgNums"/> (pools can be created while we run).</summary>
+    private async Task RefreshPoolsAsync(CancellationToken ct)
+    {
         try
         {
-            var ack = (MMonCommandAck)await RequestAsync(tid, command, ct);
-            using JsonDocument dump = JsonDocument.Parse(ack.Output);
-            RememberPools(dump);
+            (await OsdDumpAsync(ct)).Dispose();
         }
         catch (TimeoutException)
         {

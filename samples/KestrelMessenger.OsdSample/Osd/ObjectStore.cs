@@ -148,7 +148,7 @@ public sealed class ObjectStore
             return false;
         }
 
-        SortedSet<HObject> ordered = _ordered.GetOrAdd(pool, _ => new SortedSet<HObject>(Comparer<HObject>.Create(HObject.Compare)));
+        SortedSet<HObject> ordered = Ordered(pool);
         lock (ordered)
         {
             ordered.Remove(Key(pool, ns, name));
@@ -159,7 +159,7 @@ public sealed class ObjectStore
 
     private StoredObject Created(long pool, string ns, string name)
     {
-        SortedSet<HObject> ordered = _ordered.GetOrAdd(pool, _ => new SortedSet<HObject>(Comparer<HObject>.Create(HObject.Compare)));
+        SortedSet<HObject> ordered = Ordered(pool);
         lock (ordered)
         {
             ordered.Add(Key(pool, ns, name));
@@ -167,6 +167,9 @@ public sealed class ObjectStore
 
         return new StoredObject();
     }
+
+    private SortedSet<HObject> Ordered(long pool) =>
+        _ordered.GetOrAdd(pool, static _ => new SortedSet<HObject>(Comparer<HObject>.Create(HObject.Compare)));
 
     private static HObject Key(long pool, string ns, string name) =>
         new(pool, Placement.ObjectHash(ns, "", name), ns, "", name, HObject.NoSnap, false);
