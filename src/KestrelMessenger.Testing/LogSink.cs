@@ -15,22 +15,10 @@ public sealed class LogSink : ILoggerProvider
     public ILogger CreateLogger(string categoryName) => new Logger(_lines);
 
     /// <summary>Waits for a line containing <paramref name="fragment"/> and returns it.</summary>
-    public async Task<string> WaitForAsync(string fragment, TimeSpan? timeout = null)
-    {
-        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (DateTime.UtcNow < deadline)
-        {
-            string? line = _lines.FirstOrDefault(l => l.Contains(fragment, StringComparison.Ordinal));
-            if (line is not null)
-            {
-                return line;
-            }
-
-            await Task.Delay(20);
-        }
-
-        throw new TimeoutException($"no log line containing '{fragment}'; saw:\n{string.Join("\n", _lines)}");
-    }
+    public Task<string> WaitForAsync(string fragment, TimeSpan? timeout = null) => Eventually.UntilAsync(
+        () => _lines.FirstOrDefault(l => l.Contains(fragment, StringComparison.Ordinal)),
+        timeout ?? TimeSpan.FromSeconds(10),
+        () => $"no log line containing '{fragment}'; saw:\n{string.Join("\n", _lines)}");
 
     /// <inheritdoc />
     public void Dispose()

@@ -38,17 +38,5 @@ public static class Clusters
             });
     }
 
-    public static async Task EventuallyAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        DateTime deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException(what);
-            }
-
-            await Task.Delay(25);
-        }
-    }
+    public static Task EventuallyAsync(Func<bool> condition, TimeSpan timeout, string what) => Eventually.UntilAsync(condition, timeout, () => what);
 }

@@ -14,24 +14,10 @@ public sealed class RecordingDispatcher : IDispatcher
     /// <summary>The message objects themselves: typed fields stay valid after dispatch, segment buffers do not.</summary>
     public ConcurrentQueue<Message> Typed { get; } = new();
 
-    public async Task<T> WaitForAsync<T>(TimeSpan? timeout = null) where T : Message
-    {
-        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            if (Typed.OfType<T>().FirstOrDefault() is T found)
-            {
-                return found;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"no {typeof(T).Name}; got types {string.Join(",", Messages.Select(m => m.Type))}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    public Task<T> WaitForAsync<T>(TimeSpan? timeout = null) where T : Message => Eventually.UntilAsync(
+        () => Typed.OfType<T>().FirstOrDefault(),
+        timeout ?? TimeSpan.FromSeconds(20),
+        () => $"no {typeof(T).Name}; got types {string.Join(",", Messages.Select(m => m.Type))}");
 
     public ValueTask<bool> DispatchAsync(Message message)
     {
@@ -56,41 +42,15 @@ public sealed class RecordingDispatcher : IDispatcher
         return true;
     }
 
-    public async Task WaitForMessagesAsync(int count, TimeSpan? timeout = null)
-    {
-        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (Messages.Count < count)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"got {Messages.Count} of {count} messages");
-            }
+    public Task WaitForMessagesAsync(int count, TimeSpan? timeout = null) => Eventually.UntilAsync(
+        () => Messages.Count >= count,
+        timeout ?? TimeSpan.FromSeconds(30),
+        () => $"got {Messages.Count} of {count} messages");
 
-            await Task.Delay(10);
-        }
-    }
-
-    public async Task<IConnection> WaitForEventAsync(string name, TimeSpan? timeout = null)
-    {
-        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            foreach ((string e, IConnection c) in Events)
-            {
-                if (e == name)
-                {
-                    return c;
-                }
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"no '{name}' event; saw {string.Join(",", Events.Select(e => e.Event))}");
-            }
-
-            await Task.Delay(10);
-        }
-    }
+    public Task<IConnection> WaitForEventAsync(string name, TimeSpan? timeout = null) => Eventually.UntilAsync(
+        () => Events.FirstOrDefault(e => e.Event == name).Connection,
+        timeout ?? TimeSpan.FromSeconds(10),
+        () => $"no '{name}' event; saw {string.Join(",", Events.Select(e => e.Event))}");
 
     public sealed record Received(ushort Type, ushort Priority, ulong Tid, ulong Seq, string Source, byte[] Front, int DataLength);
 }

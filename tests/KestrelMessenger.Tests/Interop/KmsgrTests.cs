@@ -177,27 +177,22 @@ public class KmsgrTests(CephClusterFixture mon)
         }
     }
 
-    private static async Task WaitForAsync(StringBuilder output, string text)
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+    private static Task WaitForAsync(StringBuilder output, string text) => Eventually.UntilAsync(
+        () =>
         {
             lock (output)
             {
-                if (output.ToString().Contains(text, StringComparison.Ordinal))
-                {
-                    return;
-                }
-
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"'{text}' never appeared in:\n{output}");
-                }
+                return output.ToString().Contains(text, StringComparison.Ordinal);
             }
-
-            await Task.Delay(50);
-        }
-    }
+        },
+        TimeSpan.FromSeconds(30),
+        () =>
+        {
+            lock (output)
+            {
+                return $"'{text}' never appeared in:\n{output}";
+            }
+        });
 
     private static int FreePort()
     {
