@@ -48,8 +48,10 @@ internal static class PingCommand
         var rtts = new List<TimeSpan>(count);
         try
         {
-            // The first keepalive waits for READY, so it times the handshake too: it is not counted.
-            await connection.PingAsync(ct).WaitAsync(timeout, ct);
+            // The first keepalive waits for READY, so it times the handshake too: it is not counted. The
+            // messenger gives up on the connect and the handshake by itself (and says why), so no
+            // deadline of our own races its verdict here.
+            await connection.PingAsync(ct);
             for (int i = 0; i < count; i++)
             {
                 rtts.Add(await connection.PingAsync(ct).WaitAsync(timeout, ct));
@@ -57,15 +59,13 @@ internal static class PingCommand
         }
         catch (TimeoutException)
         {
-            string reason = connection.Handshake is null ? $"handshake timed out after {timeoutSeconds} s" : $"no KEEPALIVE2_ACK within {timeoutSeconds} s";
-            Console.Error.WriteLine($"kmsgr: {target}: {reason}");
+            Console.Error.WriteLine($"kmsgr: {target}: no KEEPALIVE2_ACK within {timeoutSeconds} s");
             return ExitCodes.Timeout;
         }
-        catch (Exception) when (connection.IsClosed)
+        catch (Exception) when (connection.Failure is ConnectionFailure failure)
         {
-            string reason = connection.CloseReason ?? "connection closed";
-            Console.Error.WriteLine($"kmsgr: {target}: {reason}");
-            return ExitCodes.ForReason(reason);
+            Console.Error.WriteLine($"kmsgr: {target}: {failure.Reason}");
+            return ExitCodes.For(failure.Kind);
         }
 
         HandshakeResult h = connection.Handshake!;

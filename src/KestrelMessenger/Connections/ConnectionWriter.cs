@@ -1,11 +1,13 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
+using KestrelMessenger.Diagnostics;
 using KestrelMessenger.Frames;
 using KestrelMessenger.Messages;
+using KestrelMessenger.Protocol;
 using KestrelMessenger.Protocol.Frames;
+using KestrelMessenger.Transport;
 using KestrelMessenger.Wire;
-using Microsoft.AspNetCore.Connections;
 
 namespace KestrelMessenger.Connections;
 
@@ -15,7 +17,8 @@ namespace KestrelMessenger.Connections;
 /// the priority order, piggy-backs the ack, and batches many frames into one flush.
 /// </summary>
 internal sealed class ConnectionWriter(
-    IConnectionOwner owner, OutQueue queue, Session session, ChannelReader<bool> wake, Func<ulong> features, Action<CloseKind, string> close)
+    IConnectionOwner owner, OutQueue queue, Session session, ChannelReader<bool> wake, Func<ulong> features,
+    Action<ConnectionFailure> close, Action written)
 {
     private const int MaxMessagesPerFlush = 64;
     private const long MaxUnflushedBytes = 256 * 1024;
@@ -26,8 +29,6 @@ internal sealed class ConnectionWriter(
     {
         using var scratch = new DencWriter(4096);
         using var control = new DencWriter(64);
-        var keepaliveAcks = new List<UTime>();
-        var keepalives = new List<UTime>();
         var messages = new List<Message>(MaxMessagesPerFlush);
         try
         {
@@ -37,18 +38,18 @@ internal sealed class ConnectionWriter(
                 bool more = true;
                 while (more)
                 {
-                    queue.Drain(keepaliveAcks, keepalives, messages, MaxMessagesPerFlush, out bool ack);
-                    foreach (UTime stamp in keepaliveAcks)
+                    OutQueue.Control due = queue.Drain(messages, MaxMessagesPerFlush);
+                    if (due.KeepaliveAck is UTime ackStamp)
                     {
-                        WriteControl(output, control, new Keepalive2AckFrame(stamp));
+                        WriteControl(output, control, new Keepalive2AckFrame(ackStamp));
                     }
 
-                    foreach (UTime stamp in keepalives)
+                    if (due.Keepalive is UTime stamp)
                     {
                         WriteControl(output, control, new Keepalive2Frame(stamp));
                     }
 
-                    if (ack)
+                    if (due.Ack)
                     {
                         WriteControl(output, control, new AckFrame(session.InSeq));
                     }
@@ -65,25 +66,24 @@ internal sealed class ConnectionWriter(
                     }
 
                     more = messages.Count == MaxMessagesPerFlush;
-                    keepaliveAcks.Clear();
-                    keepalives.Clear();
                     messages.Clear();
                 }
 
                 await FlushAsync(output, ct);
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
-        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (HandshakeFailures.IsTransportGone(e) || e is OperationCanceledException)
         {
-            close(CloseKind.Reset, e.Message);
+            // Our words, not the pipe's ("Writing is not allowed after writer was completed.").
+            close(new ConnectionFailure(FailureKind.PeerClosed, "transport closed while sending"));
         }
         catch (Exception e)
         {
             // A message that cannot encode itself (a bug in a typed message) ends this connection, not the process.
-            close(CloseKind.Fault, $"failed to send: {e.GetType().Name}: {e.Message}");
+            close(new ConnectionFailure(FailureKind.ProtocolError, $"failed to send: {e.GetType().Name}: {e.Message}"));
         }
         finally
         {
@@ -96,9 +96,17 @@ internal sealed class ConnectionWriter(
 
     private void WriteMessage(PipeWriter output, DencWriter scratch, Message message)
     {
+        long size = OutQueue.SizeOf(message);
         try
         {
             ReadOnlyMemory<byte> front = message.EncodeFront(scratch, features());
+            if (!owner.FrameLimits.Fits(MessageHeader.Length, front.Length, message.Middle.Length, message.Data.Length))
+            {
+                // Sending it would only make a peer with our limits close the connection: drop this one message, loudly.
+                MessengerLog.MessageTooLarge(owner.Logger, owner.Name, $"{message} (front {front.Length})", "peer");
+                return;
+            }
+
             message.Seq = ++session.OutSeq;
             var header = new MessageHeader
             {
@@ -121,6 +129,7 @@ internal sealed class ConnectionWriter(
         finally
         {
             // Lossy: once written it is gone. Lossless replay will keep it in the Session until acked.
+            queue.Written(size);
             message.Dispose();
         }
     }
@@ -132,12 +141,14 @@ internal sealed class ConnectionWriter(
         FrameEncoder.WriteControl(output, frame.Tag, payload.WrittenSpan);
     }
 
-    private static async ValueTask FlushAsync(PipeWriter output, CancellationToken ct)
+    private async ValueTask FlushAsync(PipeWriter output, CancellationToken ct)
     {
         FlushResult result = await output.FlushAsync(ct);
         if (result.IsCompleted)
         {
-            throw new ConnectionAbortedException("transport closed");
+            throw new InvalidOperationException("transport closed");
         }
+
+        written();
     }
 }

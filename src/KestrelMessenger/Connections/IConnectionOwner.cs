@@ -31,6 +31,12 @@ internal interface IConnectionOwner
 
     MessageRegistry Registry { get; }
 
+    /// <summary>The per-connection back-pressure limits for a connection we <paramref name="role"/>.</summary>
+    ThrottleLimits ThrottleLimitsFor(Protocol.HandshakeRole role);
+
+    /// <summary>False while the dispatch queue is over its throttle.</summary>
+    bool HasDispatchRoom { get; }
+
     /// <summary>Hands a received message to fast dispatch or the dispatch queue.</summary>
     void Deliver(MessengerConnection connection, Message message);
 

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using KestrelMessenger.Diagnostics;
@@ -25,11 +23,13 @@ internal sealed class MessengerConnection : IConnection
     private readonly IConnectionOwner _owner;
     private readonly OutQueue _out = new();
     private readonly Session _session = new();
+    private readonly PingTracker _pings = new();
     private readonly Channel<bool> _wakeWriter = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ConcurrentDictionary<UTime, (long Start, TaskCompletionSource<TimeSpan> Done)> _pings = new();
+    private ConnectionThrottle? _throttle;
     private int _state; // 0 connecting, 1 ready, 2 closed
+    private long _lastActivity = Environment.TickCount64;
     private ConnectionContext? _transport;
     private HandshakeResult? _handshake;
     private string _remote;
@@ -54,7 +54,9 @@ internal sealed class MessengerConnection : IConnection
 
     public bool IsClosed => Volatile.Read(ref _state) == 2;
 
-    public string? CloseReason { get; private set; }
+    public ConnectionFailure? Failure { get; private set; }
+
+    public string? CloseReason => Failure?.Reason;
 
     public Task Closed => _closed.Task;
 
@@ -64,8 +66,25 @@ internal sealed class MessengerConnection : IConnection
     /// <summary>The timestamp of the last KEEPALIVE2_ACK (Ceph's <c>last_keepalive_ack</c>).</summary>
     public UTime LastKeepaliveAck { get; private set; }
 
+    /// <summary><see cref="Environment.TickCount64"/> when bytes last moved either way (Ceph's <c>last_active</c>).</summary>
+    public long LastActivity => Interlocked.Read(ref _lastActivity);
+
+    /// <summary>The send queue (for accounting and tests).</summary>
+    internal OutQueue OutQueue => _out;
+
+    /// <summary>The receive-side back-pressure (null until READY).</summary>
+    internal ConnectionThrottle? Throttle => _throttle;
+
     public bool SendMessage(Message message)
     {
+        if (!_owner.FrameLimits.Fits(MessageHeader.Length, message.Front.Length, message.Middle.Length, message.Data.Length))
+        {
+            // A peer with our limits would close the connection on it; refuse it here, where the caller learns of it.
+            MessengerLog.MessageTooLarge(_owner.Logger, _owner.Name, message.ToString(), PeerName.ToString());
+            message.Dispose();
+            return false;
+        }
+
         if (!_out.Enqueue(message))
         {
             message.Dispose();
@@ -78,7 +97,7 @@ internal sealed class MessengerConnection : IConnection
 
     public void SendKeepalive()
     {
-        if (_out.EnqueueKeepalive(UTime.Now))
+        if (_out.EnqueueKeepalive(_pings.NextStamp()))
         {
             WakeWriter();
         }
@@ -87,30 +106,28 @@ internal sealed class MessengerConnection : IConnection
     public Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
     {
         var done = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-        UTime stamp = UTime.Now;
-        while (!_pings.TryAdd(stamp, (Stopwatch.GetTimestamp(), done)))
-        {
-            stamp = stamp with { Nanoseconds = (stamp.Nanoseconds + 1) % 1_000_000_000 };
-        }
-
+        UTime stamp = _pings.Add(done);
         if (!_out.EnqueueKeepalive(stamp))
         {
-            _pings.TryRemove(stamp, out _);
+            _pings.Forget(done);
             return Task.FromException<TimeSpan>(new ConnectionAbortedException($"connection to {PeerName} is closed"));
         }
 
         WakeWriter();
-        cancellationToken.Register(() =>
+        if (cancellationToken.CanBeCanceled)
         {
-            if (_pings.TryRemove(stamp, out var pending))
+            CancellationTokenRegistration registration = cancellationToken.Register(() =>
             {
-                pending.Done.TrySetCanceled(cancellationToken);
-            }
-        });
+                _pings.Forget(done);
+                done.TrySetCanceled(cancellationToken);
+            });
+            done.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
         return done.Task;
     }
 
-    public void MarkDown() => Close(CloseKind.Local, "marked down");
+    public void MarkDown() => Close(new ConnectionFailure(FailureKind.Local, "marked down"));
 
     /// <summary>Runs the READY phase on <paramref name="transport"/> until the connection closes.</summary>
     public async Task RunAsync(ConnectionContext transport, HandshakeResult handshake)
@@ -122,6 +139,8 @@ internal sealed class MessengerConnection : IConnection
         PeerName = handshake.PeerName;
         PeerAddrs = handshake.PeerAddrs;
         _remote = transport.RemoteEndPoint?.ToString() ?? _remote;
+        _throttle = new ConnectionThrottle(_owner.ThrottleLimitsFor(handshake.Role), _out);
+        Touch();
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
         {
             return; // marked down while connecting
@@ -129,182 +148,55 @@ internal sealed class MessengerConnection : IConnection
 
         // Kestrel asks handlers to finish when the host stops; a messenger connection just closes.
         using CancellationTokenRegistration onHostStop = transport.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
-            .Register(() => Close(CloseKind.Local, "host is stopping")) ?? default;
+            .Register(() => Close(new ConnectionFailure(FailureKind.Local, "host is stopping"))) ?? default;
         _owner.OnReady(this);
-        var writer = new ConnectionWriter(_owner, _out, _session, _wakeWriter.Reader, () => Features, Close)
+        var writer = new ConnectionWriter(_owner, _out, _session, _wakeWriter.Reader, () => Features, Close, OnWritten)
             .RunAsync(transport.Transport.Output, _stopping.Token);
-        (CloseKind kind, string reason) = await ReadLoopAsync(transport.Transport.Input);
-        Close(kind, reason);
+        Close(await new ConnectionReader(this, _owner, _throttle).RunAsync(transport.Transport.Input, _stopping.Token));
         await writer;
     }
 
     /// <summary>Closes once: stops both loops, drops queued messages (lossy), tells the owner.</summary>
-    public void Close(CloseKind kind, string reason)
+    public void Close(ConnectionFailure failure)
     {
         if (Interlocked.Exchange(ref _state, 2) == 2)
         {
             return;
         }
 
-        CloseReason = reason;
+        Failure = failure;
         _stopping.Cancel();
         _wakeWriter.Writer.TryComplete();
-        _transport?.Abort(new ConnectionAbortedException(reason));
+        _transport?.Abort(new ConnectionAbortedException(failure.Reason));
         foreach (Message unsent in _out.Close())
         {
             unsent.Dispose();
         }
 
-        foreach (var pending in _pings.Values)
-        {
-            pending.Done.TrySetException(new ConnectionAbortedException($"connection to {PeerName} closed: {reason}"));
-        }
-
-        _pings.Clear();
+        _pings.FailAll(new ConnectionAbortedException($"connection to {PeerName} closed: {failure.Reason}"));
+        CloseKind kind = failure.CloseKindFor(wasReady: _handshake is not null);
         if (kind == CloseKind.Fault)
         {
-            MessengerLog.ConnectionFaulted(_owner.Logger, _owner.Name, PeerName.ToString(), _remote, reason);
+            MessengerLog.ConnectionFaulted(_owner.Logger, _owner.Name, PeerName.ToString(), _remote, failure.Reason);
         }
         else
         {
-            MessengerLog.ConnectionClosed(_owner.Logger, _owner.Name, PeerName.ToString(), _remote, reason);
+            MessengerLog.ConnectionClosed(_owner.Logger, _owner.Name, PeerName.ToString(), _remote, failure.Reason);
         }
 
-        _owner.OnClosed(this, kind, reason);
+        _owner.OnClosed(this, kind, failure.Reason);
         _closed.TrySetResult();
     }
 
-    private void WakeWriter() => _wakeWriter.Writer.TryWrite(true);
+    /// <summary>Bytes moved: the connection is not idle.</summary>
+    internal void Touch() => Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
 
-    private async Task<(CloseKind, string)> ReadLoopAsync(PipeReader input)
+    /// <summary>A MESSAGE frame passed the checks: count it, ack it, deliver it.</summary>
+    internal void Received(Message message, long frameBytes)
     {
-        CancellationToken ct = _stopping.Token;
-        try
-        {
-            while (true)
-            {
-                ReadResult result = await input.ReadAsync(ct);
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                SequencePosition examined = buffer.End;
-                try
-                {
-                    while (FrameDecoder.TryDecode(buffer, _owner.FrameLimits, out Frame frame, out long length))
-                    {
-                        if (!frame.Aborted)
-                        {
-                            HandleFrame(frame, length);
-                        }
-
-                        buffer = buffer.Slice(length);
-                    }
-
-                    if (result.IsCompleted || result.IsCanceled)
-                    {
-                        return buffer.IsEmpty
-                            ? (CloseKind.Reset, "peer closed the connection")
-                            : (CloseKind.Reset, $"peer closed the connection mid-frame ({buffer.Length} bytes of a frame)");
-                    }
-                }
-                finally
-                {
-                    input.AdvanceTo(buffer.Start, examined);
-                }
-
-                await _owner.WaitForDispatchRoomAsync(ct);
-            }
-        }
-        catch (FrameException e)
-        {
-            return (CloseKind.Fault, e.Message);
-        }
-        catch (ProtocolException e)
-        {
-            return (CloseKind.Fault, e.Message);
-        }
-        catch (DecodeException e)
-        {
-            return (CloseKind.Fault, e.Message);
-        }
-        catch (OperationCanceledException)
-        {
-            return (CloseKind.Local, "closed locally");
-        }
-        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException)
-        {
-            return (CloseKind.Reset, e.Message);
-        }
-    }
-
-    private void HandleFrame(in Frame frame, long length)
-    {
-        switch (frame.Tag)
-        {
-            case Tag.Message:
-                HandleMessage(frame, length);
-                break;
-            case Tag.Keepalive2:
-                ReadOnlySpan<byte> ka = Contiguous(frame.Segment0, stackalloc byte[UTime.EncodedSize]);
-                LastKeepalive = DateTimeOffset.UtcNow;
-                if (_out.EnqueueKeepaliveAck(ControlFrame.Decode<Keepalive2Frame>(ka).Timestamp))
-                {
-                    WakeWriter();
-                }
-
-                break;
-            case Tag.Keepalive2Ack:
-                UTime stamp = ControlFrame.Decode<Keepalive2AckFrame>(Contiguous(frame.Segment0, stackalloc byte[UTime.EncodedSize])).Timestamp;
-                LastKeepaliveAck = stamp;
-                if (_pings.TryRemove(stamp, out var pending))
-                {
-                    pending.Done.TrySetResult(Stopwatch.GetElapsedTime(pending.Start));
-                }
-
-                break;
-            case Tag.Ack:
-                HandleAck(ControlFrame.Decode<AckFrame>(Contiguous(frame.Segment0, stackalloc byte[8])).Seq);
-                break;
-            default:
-                throw new ProtocolException(Enum.IsDefined(frame.Tag)
-                    ? $"unexpected {frame.Tag} frame in READY"
-                    : $"unknown frame tag {(byte)frame.Tag}");
-        }
-    }
-
-    private void HandleMessage(in Frame frame, long length)
-    {
-        if (frame.Segment0.Length != MessageHeader.Length)
-        {
-            throw new ProtocolException($"message header is {frame.Segment0.Length} bytes, not {MessageHeader.Length}");
-        }
-
-        MessageHeader header = MessageHeader.Read(Contiguous(frame.Segment0, stackalloc byte[MessageHeader.Length]));
-        ulong inSeq = _session.InSeq;
-        if (header.Seq <= inSeq)
-        {
-            MessengerLog.DiscardedOldMessage(_owner.Logger, _owner.Name, header.Seq, PeerName.ToString(), inSeq);
-            return;
-        }
-
-        if (header.Seq > inSeq + 1)
-        {
-            MessengerLog.MessageSeqGap(_owner.Logger, _owner.Name, header.Seq, PeerName.ToString(), inSeq);
-        }
-
-        HandleAck(header.AckSeq);
-        Message message;
-        try
-        {
-            message = _owner.Registry.Decode(header, frame.Segment1, frame.Segment2, frame.Segment3);
-        }
-        catch (DecodeException e)
-        {
-            throw new ProtocolException($"failed to decode {MessageTypes.Name(header.Type)} (type {header.Type}) seq {header.Seq}: {e.Message}");
-        }
-
         message.Source = PeerName;
         message.Connection = this;
-        _session.InSeq = header.Seq;
-        _owner.Metrics.MessageReceived(_owner.Name, length);
+        _owner.Metrics.MessageReceived(_owner.Name, frameBytes);
         if (_handshake is { Lossy: false })
         {
             _out.RequestAck();
@@ -314,7 +206,25 @@ internal sealed class MessengerConnection : IConnection
         _owner.Deliver(this, message);
     }
 
-    private void HandleAck(ulong seq)
+    /// <summary>The peer sent KEEPALIVE2: acknowledge its (latest) stamp.</summary>
+    internal void KeepaliveReceived(UTime stamp)
+    {
+        LastKeepalive = DateTimeOffset.UtcNow;
+        if (_out.EnqueueKeepaliveAck(stamp))
+        {
+            WakeWriter();
+        }
+    }
+
+    /// <summary>The peer acknowledged our keepalive stamped <paramref name="stamp"/>.</summary>
+    internal void KeepaliveAcked(UTime stamp)
+    {
+        LastKeepaliveAck = stamp;
+        _pings.Acked(stamp);
+    }
+
+    /// <summary>The peer acknowledged our messages up to <paramref name="seq"/>.</summary>
+    internal void Acked(ulong seq)
     {
         // Lossy sessions keep nothing to release; lossless replay will free its unacked list here.
         if (seq > _session.AckedSeq)
@@ -323,22 +233,15 @@ internal sealed class MessengerConnection : IConnection
         }
     }
 
-    private static ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> segment, Span<byte> scratch)
+    internal Session Session => _session;
+
+    private void OnWritten()
     {
-        if (segment.IsSingleSegment)
-        {
-            return segment.FirstSpan;
-        }
-
-        if (segment.Length > scratch.Length)
-        {
-            throw new ProtocolException($"control payload of {segment.Length} bytes where {scratch.Length} were expected");
-        }
-
-        Span<byte> target = scratch[..(int)segment.Length];
-        segment.CopyTo(target);
-        return target;
+        Touch();
+        _throttle?.Changed();
     }
+
+    private void WakeWriter() => _wakeWriter.Writer.TryWrite(true);
 
     public override string ToString() => $"{PeerName} {PeerAddrs}";
 }

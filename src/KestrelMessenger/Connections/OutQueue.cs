@@ -5,25 +5,47 @@ namespace KestrelMessenger.Connections;
 
 /// <summary>
 /// What a connection's write loop has to send: messages by priority (highest first, FIFO within a
-/// priority, as Ceph's <c>out_q</c>), plus keepalive, keepalive-ack and ack control frames.
+/// priority, as Ceph's <c>out_q</c>), plus at most one KEEPALIVE2, one KEEPALIVE2_ACK and one ACK.
+/// Control frames coalesce: only the latest keepalive stamp is sent and only the latest stamp
+/// received is acknowledged (as Ceph keeps one <c>keepalive_ack</c>), so a flood of keepalives costs
+/// nothing. Messages are counted, in number and bytes, from <see cref="Enqueue"/> until the writer has
+/// copied them into the transport (<see cref="Written"/>): that is what the connection's throttle bounds.
 /// Producers are any thread; the single consumer is the write loop.
 /// </summary>
 internal sealed class OutQueue
 {
+    /// <summary>What a queued message is counted as beyond its segments: header2, preamble, CRCs, epilogue.</summary>
+    internal const int FrameOverhead = 128;
+
     private readonly object _lock = new();
     private readonly SortedDictionary<ushort, Queue<Message>> _messages = new(Comparer<ushort>.Create((a, b) => b.CompareTo(a)));
-    private readonly List<UTime> _keepaliveAcks = [];
-    private readonly List<UTime> _keepalives = [];
+    private UTime? _keepalive;
+    private UTime? _keepaliveAck;
     private bool _ack;
     private bool _closed;
+    private int _waiting;
     private int _count;
+    private long _bytes;
 
-    /// <summary>Messages waiting.</summary>
+    /// <summary>Messages queued or taken by the writer and not yet written.</summary>
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Their bytes (segments as set, plus <see cref="FrameOverhead"/> each).</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>The most bytes ever counted at once.</summary>
+    public long PeakBytes { get; private set; }
+
+    /// <summary>The most messages ever counted at once.</summary>
+    public int PeakCount { get; private set; }
+
+    /// <summary>What <paramref name="message"/> counts for (typed fronts are encoded later and count as the overhead).</summary>
+    public static long SizeOf(Message message) => message.Front.Length + message.Middle.Length + message.Data.Length + FrameOverhead;
 
     /// <summary>Adds a message; false once closed.</summary>
     public bool Enqueue(Message message)
     {
+        long size = SizeOf(message);
         lock (_lock)
         {
             if (_closed)
@@ -37,16 +59,30 @@ internal sealed class OutQueue
             }
 
             queue.Enqueue(message);
-            _count++;
+            _waiting++;
+            int count = ++_count;
+            long bytes = Interlocked.Add(ref _bytes, size);
+            PeakCount = Math.Max(PeakCount, count);
+            PeakBytes = Math.Max(PeakBytes, bytes);
             return true;
         }
     }
 
-    /// <summary>Asks for a KEEPALIVE2 stamped <paramref name="stamp"/>.</summary>
-    public bool EnqueueKeepalive(UTime stamp) => Add(_keepalives, stamp);
+    /// <summary>The writer copied a message taken by <see cref="Drain"/> into the transport (or dropped it).</summary>
+    public void Written(long size)
+    {
+        lock (_lock)
+        {
+            _count--;
+            Interlocked.Add(ref _bytes, -size);
+        }
+    }
 
-    /// <summary>Asks for a KEEPALIVE2_ACK echoing <paramref name="stamp"/>.</summary>
-    public bool EnqueueKeepaliveAck(UTime stamp) => Add(_keepaliveAcks, stamp);
+    /// <summary>Asks for a KEEPALIVE2 stamped <paramref name="stamp"/>, replacing an earlier one not yet sent.</summary>
+    public bool EnqueueKeepalive(UTime stamp) => Set(ref _keepalive, stamp);
+
+    /// <summary>Asks for a KEEPALIVE2_ACK echoing <paramref name="stamp"/>, replacing an earlier one not yet sent.</summary>
+    public bool EnqueueKeepaliveAck(UTime stamp) => Set(ref _keepaliveAck, stamp);
 
     /// <summary>Asks for a stand-alone ACK (dropped if a message goes out first and carries it).</summary>
     public void RequestAck()
@@ -58,51 +94,50 @@ internal sealed class OutQueue
     }
 
     /// <summary>Takes everything waiting, control first, up to <paramref name="maxMessages"/> messages.</summary>
-    public void Drain(List<UTime> keepaliveAcks, List<UTime> keepalives, List<Message> messages, int maxMessages, out bool ack)
+    public Control Drain(List<Message> messages, int maxMessages)
     {
         lock (_lock)
         {
-            keepaliveAcks.AddRange(_keepaliveAcks);
-            _keepaliveAcks.Clear();
-            keepalives.AddRange(_keepalives);
-            _keepalives.Clear();
-            while (messages.Count < maxMessages && _count > 0)
+            var control = new Control(_keepaliveAck, _keepalive, false);
+            _keepaliveAck = _keepalive = null;
+            while (messages.Count < maxMessages && _waiting > 0)
             {
-                foreach ((ushort priority, Queue<Message> queue) in _messages)
+                foreach (Queue<Message> queue in _messages.Values)
                 {
                     if (queue.Count > 0)
                     {
                         messages.Add(queue.Dequeue());
-                        _count--;
+                        _waiting--;
                         break;
                     }
                 }
             }
 
-            ack = _ack && messages.Count == 0;
+            control = control with { Ack = _ack && messages.Count == 0 };
             _ack = false;
+            return control;
         }
     }
 
-    /// <summary>Refuses further work and returns the messages never sent.</summary>
+    /// <summary>Refuses further work and returns the messages never taken by the writer.</summary>
     public List<Message> Close()
     {
         lock (_lock)
         {
             _closed = true;
-            var unsent = new List<Message>(_count);
+            var unsent = new List<Message>(_waiting);
             foreach (Queue<Message> queue in _messages.Values)
             {
                 unsent.AddRange(queue);
                 queue.Clear();
             }
 
-            _count = 0;
+            _waiting = 0;
             return unsent;
         }
     }
 
-    private bool Add(List<UTime> list, UTime stamp)
+    private bool Set(ref UTime? slot, UTime stamp)
     {
         lock (_lock)
         {
@@ -111,8 +146,11 @@ internal sealed class OutQueue
                 return false;
             }
 
-            list.Add(stamp);
+            slot = stamp;
             return true;
         }
     }
+
+    /// <summary>The control frames one drain found: the latest stamps to send, and whether an ACK is due.</summary>
+    public readonly record struct Control(UTime? KeepaliveAck, UTime? Keepalive, bool Ack);
 }

@@ -17,6 +17,9 @@ internal static partial class MessengerLog
     [LoggerMessage(11, LogLevel.Warning, "Messenger {Messenger}: {Role} handshake with {Remote} failed: {Reason}")]
     public static partial void HandshakeFailed(ILogger logger, string messenger, string role, string remote, string reason);
 
+    [LoggerMessage(15, LogLevel.Warning, "Messenger {Messenger}: refused auth from {Remote} ({PeerType}): method {Method}, modes [{Modes}], {Errno}: {Reason} (refusal {Refusals})")]
+    public static partial void AuthRefused(ILogger logger, string messenger, string remote, string peerType, uint method, string modes, int errno, string reason, int refusals);
+
     [LoggerMessage(12, LogLevel.Warning, "Messenger {Messenger}: connection to {Peer} at {Remote} closed: {Reason}")]
     public static partial void ConnectionFaulted(ILogger logger, string messenger, string peer, string remote, string reason);
 
@@ -25,6 +28,12 @@ internal static partial class MessengerLog
 
     [LoggerMessage(14, LogLevel.Debug, "Messenger {Messenger}: connecting to {Target} failed: {Reason}")]
     public static partial void ConnectFailed(ILogger logger, string messenger, string target, string reason);
+
+    [LoggerMessage(16, LogLevel.Error, "Messenger {Messenger}: not sending {Message} to {Peer}: a segment is longer than the frame limits accept")]
+    public static partial void MessageTooLarge(ILogger logger, string messenger, string message, string peer);
+
+    [LoggerMessage(17, LogLevel.Information, "Messenger {Messenger}: closing the connection to {Peer} at {Remote}: idle for {Seconds} s (ms_connection_idle_timeout {Timeout} s)")]
+    public static partial void ConnectionIdle(ILogger logger, string messenger, string peer, string remote, double seconds, double timeout);
 
     [LoggerMessage(20, LogLevel.Debug, "Messenger {Messenger}: discarding old message seq {Seq} from {Peer} (in_seq {InSeq})")]
     public static partial void DiscardedOldMessage(ILogger logger, string messenger, ulong seq, string peer, ulong inSeq);

@@ -41,6 +41,9 @@ internal sealed class DispatchQueue
 
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>False while the queued bytes are at or over the throttle.</summary>
+    public bool HasRoom => Interlocked.Read(ref _queuedBytes) < _throttleBytes;
+
     public void Enqueue(Message message) => Add(message.Priority, new Item(message, null, default), Size(message));
 
     public void Enqueue(DispatchEvent kind, IConnection connection) => Add(MessagePriority.Highest, new Item(null, connection, kind), 0);

@@ -24,73 +24,30 @@ public static class FrameDecoder
     public static bool TryDecode(in ReadOnlySequence<byte> input, FrameLimits limits, out Frame frame, out long length)
     {
         frame = default;
-        length = FrameLayout.PreambleLength;
+        if (!TryReadPreamble(input, out FramePreamble p))
+        {
+            length = FrameLayout.PreambleLength;
+            return false;
+        }
+
+        limits.Check(p);
+        return TryDecodeBody(input, p, out frame, out length);
+    }
+
+    /// <summary>
+    /// Reads and checks the preamble at the start of <paramref name="input"/> (its CRC and the segment
+    /// layout, not the limits: see <see cref="FrameLimits.Check"/>). False while fewer than 32 bytes are buffered.
+    /// </summary>
+    public static bool TryReadPreamble(in ReadOnlySequence<byte> input, out FramePreamble preamble)
+    {
+        preamble = default;
         if (input.Length < FrameLayout.PreambleLength)
         {
             return false;
         }
 
-        Span<byte> preamble = stackalloc byte[FrameLayout.PreambleLength];
-        input.Slice(0, FrameLayout.PreambleLength).CopyTo(preamble);
-        Preamble p = ReadPreamble(preamble, limits);
-
-        length = FrameLayout.FrameLength(p.Count, p.Len0, p.Len1, p.Len2, p.Len3);
-        if (input.Length < length)
-        {
-            return false;
-        }
-
-        long offset = FrameLayout.PreambleLength;
-        ReadOnlySequence<byte> s0 = input.Slice(offset, p.Len0);
-        offset += p.Len0;
-        if (p.Len0 > 0)
-        {
-            uint expected = ReadU32(input.Slice(offset, 4));
-            offset += 4;
-            CheckCrc(0, s0, expected);
-        }
-
-        ReadOnlySequence<byte> s1 = input.Slice(offset, p.Len1);
-        ReadOnlySequence<byte> s2 = input.Slice(offset += p.Len1, p.Len2);
-        ReadOnlySequence<byte> s3 = input.Slice(offset += p.Len2, p.Len3);
-        offset += p.Len3;
-
-        bool aborted = false;
-        if (p.Count > 1)
-        {
-            Span<byte> epilogue = stackalloc byte[FrameLayout.EpilogueLength];
-            input.Slice(offset, FrameLayout.EpilogueLength).CopyTo(epilogue);
-            byte late = (byte)(epilogue[0] & 0x0F);
-            if (late == FrameLayout.LateStatusAborted)
-            {
-                aborted = true;
-            }
-            else if (late != FrameLayout.LateStatusComplete)
-            {
-                throw new FrameException(FrameError.BadLateStatus, $"epilogue late_status 0x{epilogue[0]:x2} is neither complete nor aborted");
-            }
-            else
-            {
-                // A segment inside num_segments carries crc32c(-1, bytes), 0xFFFFFFFF when empty; one outside carries 0.
-                CheckCrc(1, s1, BinaryPrimitives.ReadUInt32LittleEndian(epilogue[1..]));
-                if (p.Count > 2)
-                {
-                    CheckCrc(2, s2, BinaryPrimitives.ReadUInt32LittleEndian(epilogue[5..]));
-                }
-
-                if (p.Count > 3)
-                {
-                    CheckCrc(3, s3, BinaryPrimitives.ReadUInt32LittleEndian(epilogue[9..]));
-                }
-            }
-        }
-
-        frame = new Frame(p.Tag, p.Count, s0, s1, s2, s3, aborted);
-        return true;
-    }
-
-    private static Preamble ReadPreamble(ReadOnlySpan<byte> b, FrameLimits limits)
-    {
+        Span<byte> b = stackalloc byte[FrameLayout.PreambleLength];
+        input.Slice(0, FrameLayout.PreambleLength).CopyTo(b);
         uint crc = BinaryPrimitives.ReadUInt32LittleEndian(b[FrameLayout.PreambleCrcOffset..]);
         uint actual = Crc32C.Append(Crc32C.PreambleSeed, b[..FrameLayout.PreambleCrcOffset]);
         if (crc != actual)
@@ -112,11 +69,6 @@ public static class FrameDecoder
             {
                 throw new FrameException(FrameError.BadSegmentCount, $"segment {i} has length {lengths[i]} but num_segments is {count}");
             }
-
-            if (lengths[i] > limits.MaxFor(i))
-            {
-                throw new FrameException(FrameError.SegmentTooLong, $"segment {i} length {lengths[i]} exceeds the limit of {limits.MaxFor(i)}");
-            }
         }
 
         if (count > 1 && lengths[count - 1] == 0)
@@ -124,7 +76,70 @@ public static class FrameDecoder
             throw new FrameException(FrameError.EmptyLastSegment, $"last of {count} segments is empty");
         }
 
-        return new Preamble((Tag)b[0], count, lengths[0], lengths[1], lengths[2], lengths[3]);
+        preamble = new FramePreamble((Tag)b[0], count, lengths[0], lengths[1], lengths[2], lengths[3]);
+        return true;
+    }
+
+    /// <summary>
+    /// Decodes the frame whose checked preamble is <paramref name="p"/>: false (with the whole frame's
+    /// length) until all of it is buffered, then the segments, CRCs verified.
+    /// </summary>
+    public static bool TryDecodeBody(in ReadOnlySequence<byte> input, in FramePreamble p, out Frame frame, out long length)
+    {
+        frame = default;
+        length = p.FrameLength;
+        if (input.Length < length)
+        {
+            return false;
+        }
+
+        long offset = FrameLayout.PreambleLength;
+        ReadOnlySequence<byte> s0 = input.Slice(offset, p.Len0);
+        offset += p.Len0;
+        if (p.Len0 > 0)
+        {
+            uint expected = ReadU32(input.Slice(offset, 4));
+            offset += 4;
+            CheckCrc(0, s0, expected);
+        }
+
+        ReadOnlySequence<byte> s1 = input.Slice(offset, p.Len1);
+        ReadOnlySequence<byte> s2 = input.Slice(offset += p.Len1, p.Len2);
+        ReadOnlySequence<byte> s3 = input.Slice(offset += p.Len2, p.Len3);
+        offset += p.Len3;
+
+        bool aborted = false;
+        if (p.SegmentCount > 1)
+        {
+            Span<byte> epilogue = stackalloc byte[FrameLayout.EpilogueLength];
+            input.Slice(offset, FrameLayout.EpilogueLength).CopyTo(epilogue);
+            byte late = (byte)(epilogue[0] & 0x0F);
+            if (late == FrameLayout.LateStatusAborted)
+            {
+                aborted = true;
+            }
+            else if (late != FrameLayout.LateStatusComplete)
+            {
+                throw new FrameException(FrameError.BadLateStatus, $"epilogue late_status 0x{epilogue[0]:x2} is neither complete nor aborted");
+            }
+            else
+            {
+                // A segment inside num_segments carries crc32c(-1, bytes), 0xFFFFFFFF when empty; one outside carries 0.
+                CheckCrc(1, s1, BinaryPrimitives.ReadUInt32LittleEndian(epilogue[1..]));
+                if (p.SegmentCount > 2)
+                {
+                    CheckCrc(2, s2, BinaryPrimitives.ReadUInt32LittleEndian(epilogue[5..]));
+                }
+
+                if (p.SegmentCount > 3)
+                {
+                    CheckCrc(3, s3, BinaryPrimitives.ReadUInt32LittleEndian(epilogue[9..]));
+                }
+            }
+        }
+
+        frame = new Frame(p.Tag, p.SegmentCount, s0, s1, s2, s3, aborted);
+        return true;
     }
 
     private static void CheckCrc(int index, in ReadOnlySequence<byte> segment, uint expected)
@@ -143,5 +158,4 @@ public static class FrameDecoder
         return BinaryPrimitives.ReadUInt32LittleEndian(b);
     }
 
-    private readonly record struct Preamble(Tag Tag, int Count, long Len0, long Len1, long Len2, long Len3);
 }

@@ -21,6 +21,22 @@ public sealed record FrameLimits
     /// <summary>Segment 3: message data.</summary>
     public int MaxDataLength { get; init; } = 64 << 20;
 
+    /// <summary>Throws <see cref="FrameException"/> (<see cref="FrameError.SegmentTooLong"/>) when a segment of <paramref name="preamble"/> is over its cap.</summary>
+    public void Check(in FramePreamble preamble)
+    {
+        for (int i = 0; i < preamble.SegmentCount; i++)
+        {
+            if (preamble.Length(i) > MaxFor(i))
+            {
+                throw new FrameException(FrameError.SegmentTooLong, $"segment {i} length {preamble.Length(i)} exceeds the limit of {MaxFor(i)}");
+            }
+        }
+    }
+
+    /// <summary>True when segments of these lengths fit within the caps (what we may send to a peer with our own limits).</summary>
+    public bool Fits(long len0, long len1, long len2, long len3) =>
+        len0 <= MaxControlLength && len1 <= MaxFrontLength && len2 <= MaxMiddleLength && len3 <= MaxDataLength;
+
     internal int MaxFor(int segment) => segment switch
     {
         0 => MaxControlLength,

@@ -29,6 +29,9 @@ public interface IConnection
     /// <summary>Why the connection closed (null while open).</summary>
     string? CloseReason { get; }
 
+    /// <summary>Why the connection closed, as a kind to act on (null while open).</summary>
+    Protocol.ConnectionFailure? Failure { get; }
+
     /// <summary>Queues <paramref name="message"/> by priority; false when the connection is closed (the message is then disposed).</summary>
     bool SendMessage(Message message);
 

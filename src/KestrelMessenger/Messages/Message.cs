@@ -95,9 +95,22 @@ public class Message : IDisposable
         }
     }
 
-    /// <summary>Returns the segment buffers to the pool.</summary>
+    /// <summary>The receiving connection's throttle, released when dispatch is done with this message.</summary>
+    private Connections.ConnectionThrottle? _throttle;
+    private long _throttleBytes;
+
+    /// <summary>Counts this received message against <paramref name="throttle"/> until it is disposed.</summary>
+    internal void HoldThrottle(Connections.ConnectionThrottle throttle, long bytes)
+    {
+        _throttleBytes = bytes;
+        throttle.Acquire(bytes);
+        Volatile.Write(ref _throttle, throttle);
+    }
+
+    /// <summary>Returns the segment buffers to the pool (and, for a received message, its room in the connection's throttle).</summary>
     public void Dispose()
     {
+        Interlocked.Exchange(ref _throttle, null)?.Release(_throttleBytes);
         Front.Dispose();
         Middle.Dispose();
         Data.Dispose();

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.Messages;
 
@@ -63,10 +64,17 @@ public sealed class MessageRegistry
             message.DecodeFront();
             return message;
         }
-        catch
+        catch (Exception e)
         {
             message.Dispose();
-            throw;
+            if (e is DecodeException)
+            {
+                throw;
+            }
+
+            // A typed decoder tripping over hostile bytes (an index, a cast, an overflow) is malformed
+            // input like any other: the connection closes with the reason, the process goes on.
+            throw new DecodeException($"{e.GetType().Name}: {e.Message}");
         }
     }
 

@@ -36,7 +36,9 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
     private readonly ConcurrentDictionary<EntityType, Policy> _policies;
     private readonly CancellationTokenSource _shutdown = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IdleSweeper _idle;
     private Task? _dispatchLoop;
+    private Task? _idleLoop;
     private long _globalSeq;
     private EntityName _myName;
 
@@ -65,6 +67,7 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
         _policies = new ConcurrentDictionary<EntityType, Policy>(options.Policies);
         _dispatchers = new DispatcherChain(name, Logger);
         _queue = new DispatchQueue(_dispatchers, options.DispatchThrottleBytes);
+        _idle = new IdleSweeper(this, () => _connections.Keys, options.ConnectionIdleTimeout);
         var client = new ConnectionBuilder(services ?? new ServiceCollection().BuildServiceProvider());
         ComposeChain(client);
         _clientPipeline = client.Build();
@@ -103,6 +106,9 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
 
     /// <inheritdoc />
     public FrameLimits FrameLimits { get; }
+
+    /// <inheritdoc />
+    public FrameLimits PreAuthFrameLimits => _options.PreAuthFrameLimits;
 
     /// <summary>Client half of auth (none until cephx lands).</summary>
     public IAuthClient AuthClient { get; set; }
@@ -161,6 +167,7 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
         _dispatchLoop ??= Task.Run(_queue.RunAsync, CancellationToken.None);
+        _idleLoop ??= _idle.RunAsync(_shutdown.Token);
         MessengerLog.Started(Logger, Name, MyName.ToString(), MyAddrs.ToString());
         return Task.CompletedTask;
     }
@@ -212,7 +219,7 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
             _connections[connection] = 0;
             if (_shutdown.IsCancellationRequested)
             {
-                connection.Close(CloseKind.Local, "messenger is shutting down");
+                connection.Close(new ConnectionFailure(FailureKind.Local, "messenger is shutting down"));
                 return;
             }
         }
@@ -228,12 +235,17 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
             _shutdown.Cancel();
             foreach (MessengerConnection connection in _connections.Keys)
             {
-                connection.Close(CloseKind.Local, "messenger shutdown");
+                connection.Close(new ConnectionFailure(FailureKind.Local, "messenger shutdown"));
             }
             _queue.Stop();
             if (_dispatchLoop is not null)
             {
                 await _dispatchLoop;
+            }
+
+            if (_idleLoop is not null)
+            {
+                await _idleLoop;
             }
 
             MessengerLog.Stopped(Logger, Name);
@@ -261,6 +273,12 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
     }
 
     ValueTask IConnectionOwner.WaitForDispatchRoomAsync(CancellationToken cancellationToken) => _queue.WaitForRoomAsync(cancellationToken);
+
+    bool IConnectionOwner.HasDispatchRoom => _queue.HasRoom;
+
+    ThrottleLimits IConnectionOwner.ThrottleLimitsFor(HandshakeRole role) => new(
+        _options.MaxInFlightMessages, _options.MaxInFlightBytes, _options.MaxOutQueueMessages, _options.MaxOutQueueBytes,
+        BoundOutQueue: role == HandshakeRole.Server);
 
     void IConnectionOwner.OnReady(MessengerConnection connection) =>
         _queue.Enqueue(connection.Handshake!.Role == HandshakeRole.Client ? DispatchEvent.Connect : DispatchEvent.Accept, connection);
@@ -300,14 +318,9 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
         }
         catch (Exception e)
         {
-            string reason = e switch
-            {
-                SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "connection refused",
-                OperationCanceledException => $"connect timed out after {HandshakeTimeout.TotalSeconds:0.###} s",
-                _ => e.Message,
-            };
-            MessengerLog.ConnectFailed(Logger, Name, target.ToString(), reason);
-            connection.Close(CloseKind.Refused, reason);
+            ConnectionFailure failure = ConnectFailure(e);
+            MessengerLog.ConnectFailed(Logger, Name, target.ToString(), failure.Reason);
+            connection.Close(failure);
             return;
         }
 
@@ -320,14 +333,26 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
             {
                 await _clientPipeline(context);
             }
-            catch (Exception e)
+            catch (Exception e) when (HandshakeFailures.IsTransportGone(e) || e is OperationCanceledException)
             {
-                targetFeature.FailureReason ??= e.Message;
+                targetFeature.Failure ??= new ConnectionFailure(FailureKind.PeerClosed, "transport closed");
             }
         }
 
-        connection.Close(connection.Handshake is null ? CloseKind.Refused : CloseKind.Reset, targetFeature.FailureReason ?? "connection closed");
+        connection.Close(targetFeature.Failure ?? new ConnectionFailure(FailureKind.PeerClosed, "connection closed"));
     }
+
+    /// <summary>Why a TCP connect failed, in our words.</summary>
+    private ConnectionFailure ConnectFailure(Exception e) => e switch
+    {
+        _ when _shutdown.IsCancellationRequested => new ConnectionFailure(FailureKind.Local, "messenger is shutting down"),
+        OperationCanceledException => new ConnectionFailure(FailureKind.TimedOut, $"connect timed out after {HandshakeTimeout.TotalSeconds:0.###} s"),
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => new ConnectionFailure(FailureKind.Refused, "connection refused"),
+        SocketException { SocketErrorCode: SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.AddressNotAvailable } s
+            => new ConnectionFailure(FailureKind.Refused, $"{s.SocketErrorCode switch { SocketError.HostUnreachable => "host", SocketError.NetworkUnreachable => "network", _ => "address" }} unreachable"),
+        SocketException { SocketErrorCode: SocketError.TimedOut } => new ConnectionFailure(FailureKind.TimedOut, "connect timed out"),
+        _ => new ConnectionFailure(FailureKind.Refused, $"connect failed: {e.Message}"),
+    };
 
     /// <summary>Marks a transport connection as belonging to an outbound <see cref="MessengerConnection"/>.</summary>
     private sealed record OutboundConnection(MessengerConnection Connection);

@@ -39,6 +39,37 @@ public sealed class MessengerOptions
     /// <summary><c>ms_dispatch_throttle_bytes</c>: read loops pause while this much is waiting for dispatch.</summary>
     public long DispatchThrottleBytes { get; set; } = 100L << 20;
 
+    /// <summary>
+    /// Largest control payload accepted before the peer has authenticated (until its AUTH_SIGNATURE
+    /// checks out). cephx requests and replies are a few KiB; this keeps an unauthenticated peer from
+    /// making us buffer megabytes.
+    /// </summary>
+    public int MaxPreAuthControlLength { get; set; } = 32 << 10;
+
+    /// <summary>
+    /// Received messages one connection may have in dispatch before its read loop pauses (Ceph's
+    /// <c>osd_client_message_cap</c> default, applied per connection).
+    /// </summary>
+    public int MaxInFlightMessages { get; set; } = 256;
+
+    /// <summary>Their bytes (Ceph's <c>osd_client_message_size_cap</c> default, applied per connection).</summary>
+    public long MaxInFlightBytes { get; set; } = 500L << 20;
+
+    /// <summary>
+    /// Messages a connection we accepted may have queued to send before we stop reading from that peer
+    /// until the writer drains: a peer that sends requests and never reads the replies stops being read.
+    /// </summary>
+    public int MaxOutQueueMessages { get; set; } = 4096;
+
+    /// <summary>Their bytes (see <see cref="MaxOutQueueMessages"/>).</summary>
+    public long MaxOutQueueBytes { get; set; } = 100L << 20;
+
+    /// <summary>
+    /// <c>ms_connection_idle_timeout</c>: a connection with no bytes moving either way for this long is
+    /// closed (Ceph's default, 900 s). Checked by one sweep per messenger, not a timer per connection.
+    /// </summary>
+    public TimeSpan ConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(900);
+
     /// <summary>Largest control payload or message header accepted.</summary>
     public int MaxControlLength { get; set; } = FrameLimits.Default.MaxControlLength;
 
@@ -82,6 +113,9 @@ public sealed class MessengerOptions
         MaxMiddleLength = MaxMiddleLength,
         MaxDataLength = MaxDataLength,
     };
+
+    /// <summary>Before authentication only control frames are legal (judged from the preamble), so only segment 0 matters.</summary>
+    internal FrameLimits PreAuthFrameLimits => FrameLimits with { MaxControlLength = Math.Min(MaxPreAuthControlLength, MaxControlLength) };
 
     /// <summary>Parses one <see cref="Bind"/> entry into an IP and a port range.</summary>
     internal (IPAddress Address, int PortMin, int PortMax) ParseBind(string entry)
@@ -151,9 +185,20 @@ public sealed class MessengerOptions
             yield return $"HandshakeTimeout {HandshakeTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s must be positive";
         }
 
-        if (DispatchThrottleBytes <= 0 || MaxControlLength <= 0 || MaxFrontLength <= 0 || MaxMiddleLength <= 0 || MaxDataLength <= 0)
+        if (DispatchThrottleBytes <= 0 || MaxControlLength <= 0 || MaxFrontLength <= 0 || MaxMiddleLength <= 0 || MaxDataLength <= 0
+            || MaxPreAuthControlLength <= 0)
         {
             yield return "DispatchThrottleBytes and the Max*Length limits must be positive";
+        }
+
+        if (MaxInFlightMessages <= 0 || MaxInFlightBytes <= 0 || MaxOutQueueMessages <= 0 || MaxOutQueueBytes <= 0)
+        {
+            yield return "MaxInFlightMessages, MaxInFlightBytes, MaxOutQueueMessages and MaxOutQueueBytes must be positive";
+        }
+
+        if (ConnectionIdleTimeout <= TimeSpan.Zero)
+        {
+            yield return $"ConnectionIdleTimeout {ConnectionIdleTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s must be positive";
         }
     }
 }

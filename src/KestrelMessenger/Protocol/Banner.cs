@@ -46,7 +46,7 @@ public static class Banner
         int compare = Math.Min(available, Prefix.Length);
         if (!seen[..compare].SequenceEqual(Prefix[..compare]))
         {
-            throw new ProtocolException(Describe(seen));
+            throw new ProtocolException(Describe(seen), FailureKind.NotMsgr2);
         }
 
         if (available < FixedLength)

@@ -51,6 +51,11 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
     {
         await channel.WriteAsync(new HelloFrame(host.MyName.Type, target), ct);
         HelloFrame hello = (await channel.ReadAsync(ct)).As<HelloFrame>();
+        if (!EntityTypes.IsPeerType(hello.EntityType))
+        {
+            throw new ProtocolException($"peer's HELLO names entity type 0x{(byte)hello.EntityType:x2}, which is no Ceph entity type");
+        }
+
         if (expectedPeerType != EntityType.Any && hello.EntityType != expectedPeerType)
         {
             throw new ProtocolException($"peer is a {EntityTypes.Name(hello.EntityType)}, not the {EntityTypes.Name(expectedPeerType)} we meant to reach");
@@ -76,7 +81,8 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
                     if (retry is null)
                     {
                         throw new ProtocolException(
-                            $"auth refused: method {refusal.Method} result {refusal.Result}; the peer allows methods [{string.Join(",", refusal.AllowedMethods)}] and modes [{string.Join(",", refusal.AllowedModes)}]");
+                            $"auth refused: method {refusal.Method} result {refusal.Result}; the peer allows methods [{string.Join(",", refusal.AllowedMethods)}] and modes [{string.Join(",", refusal.AllowedModes)}]",
+                            FailureKind.AuthRefused);
                     }
 
                     await channel.WriteAsync(new AuthRequestFrame(retry.Method, [.. retry.PreferredModes.Select(m => (uint)m)], retry.Payload), ct);
@@ -125,10 +131,10 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
         {
             reply = await channel.ReadAsync(ct);
         }
-        catch (ProtocolException e) when (e.Message.StartsWith("peer closed", StringComparison.Ordinal))
+        catch (ProtocolException e) when (e.Kind == FailureKind.PeerClosed)
         {
             // Ceph answers an address that is not its own (a stale nonce, usually) by closing silently.
-            throw new ProtocolException($"peer closed the connection after CLIENT_IDENT: is {target} (nonce included) really its address?");
+            throw new ProtocolException($"peer closed the connection after CLIENT_IDENT: is {target} (nonce included) really its address?", FailureKind.PeerClosed);
         }
         switch (reply.Tag)
         {
@@ -142,12 +148,12 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
                 ulong missing = CephFeatures.Missing(ident.RequiredFeatures, server.SupportedFeatures);
                 if (missing != 0)
                 {
-                    throw new ProtocolException($"peer lacks features we require: 0x{missing:x16}");
+                    throw new ProtocolException($"peer lacks features we require: 0x{missing:x16}", FailureKind.MissingFeatures);
                 }
 
                 return (ident, server);
             case Tag.IdentMissingFeatures:
-                throw new ProtocolException($"peer requires features we lack: 0x{reply.As<IdentMissingFeaturesFrame>().MissingFeatures:x16}");
+                throw new ProtocolException($"peer requires features we lack: 0x{reply.As<IdentMissingFeaturesFrame>().MissingFeatures:x16}", FailureKind.MissingFeatures);
             case Tag.Wait:
                 throw new ProtocolException("peer answered WAIT (it is connecting to us too); retry later");
             default:

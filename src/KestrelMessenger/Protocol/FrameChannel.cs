@@ -6,8 +6,8 @@ using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.Protocol;
 
-/// <summary>A control frame as received during the handshake: its tag and an owned copy of segment 0.</summary>
-public readonly record struct ControlFrameData(Tag Tag, byte[] Payload)
+/// <summary>A control frame as received during the handshake: its tag and segment 0.</summary>
+public readonly record struct ControlFrameData(Tag Tag, ReadOnlyMemory<byte> Payload)
 {
     /// <summary>Decodes the payload as <typeparamref name="T"/>, checking the tag.</summary>
     public T As<T>() where T : IControlFrame<T>
@@ -24,18 +24,34 @@ public readonly record struct ControlFrameData(Tag Tag, byte[] Payload)
 /// <summary>
 /// Reads and writes the handshake's control frames over a connection's pipes, optionally
 /// recording every byte in each direction (the pre-auth capture that AUTH_SIGNATURE signs).
+/// Until the peer's AUTH_SIGNATURE is verified, frames are held to the small pre-auth limits, so an
+/// unauthenticated peer can make us buffer a few tens of KiB at most; each frame is judged from its
+/// preamble (is it legal now, does it fit) before its body is waited for.
 /// </summary>
-public sealed class FrameChannel(IDuplexPipe transport, FrameLimits limits)
+public sealed class FrameChannel(IDuplexPipe transport, FrameLimits limits, FrameLimits preAuthLimits)
 {
     private readonly DencWriter _payload = new(256);
     private ArrayBufferWriter<byte>? _sent;
     private ArrayBufferWriter<byte>? _received;
+    private bool _authenticated;
+
+    /// <summary>A channel that applies <paramref name="limits"/> throughout (no pre-auth limits).</summary>
+    public FrameChannel(IDuplexPipe transport, FrameLimits limits)
+        : this(transport, limits, limits)
+    {
+    }
 
     /// <summary>Bytes written so far.</summary>
     public long BytesSent { get; private set; }
 
     /// <summary>Bytes read so far.</summary>
     public long BytesReceived { get; private set; }
+
+    /// <summary>The limits frames are held to now.</summary>
+    public FrameLimits Limits => _authenticated ? limits : preAuthLimits;
+
+    /// <summary>The peer proved who it is (its AUTH_SIGNATURE checked out): the full limits apply from here on.</summary>
+    public void MarkAuthenticated() => _authenticated = true;
 
     /// <summary>Starts recording, seeded with bytes already exchanged (the banners).</summary>
     public void StartCapture(ReadOnlySpan<byte> alreadySent, ReadOnlySpan<byte> alreadyReceived)
@@ -74,9 +90,14 @@ public sealed class FrameChannel(IDuplexPipe transport, FrameLimits limits)
 
         BytesSent += transport.Output.UnflushedBytes - before;
         FlushResult result = await transport.Output.FlushAsync(cancellationToken);
-        if (result.IsCanceled || result.IsCompleted)
+        if (result.IsCompleted)
         {
-            throw new ProtocolException("peer closed the connection during the handshake");
+            throw new ProtocolException($"peer closed the connection during the handshake (while we sent {frame.Tag})", FailureKind.PeerClosed);
+        }
+
+        if (result.IsCanceled)
+        {
+            throw new ProtocolException("handshake cancelled locally", FailureKind.Local);
         }
     }
 
@@ -92,47 +113,23 @@ public sealed class FrameChannel(IDuplexPipe transport, FrameLimits limits)
             SequencePosition examined = buffer.End;
             try
             {
-                if (FrameDecoder.TryDecode(buffer, limits, out Frame frame, out long length))
+                if (TryTakeFrame(buffer, out ControlFrameData? frame, out long length))
                 {
                     // Only this frame is examined: the next one may already be buffered behind it.
                     consumed = examined = buffer.GetPosition(length);
-                    BytesReceived += length;
-                    if (_received is not null)
+                    if (frame is ControlFrameData complete)
                     {
-                        foreach (ReadOnlyMemory<byte> part in buffer.Slice(0, length))
-                        {
-                            _received.Write(part.Span);
-                        }
+                        return complete;
                     }
 
-                    if (frame.Aborted)
-                    {
-                        continue;
-                    }
-
-                    if (frame.Tag is Tag.Message or Tag.Keepalive2 or Tag.Keepalive2Ack or Tag.Ack)
-                    {
-                        throw new ProtocolException($"{frame.Tag} frame received before the session is READY");
-                    }
-
-                    if (!Enum.IsDefined(frame.Tag) || frame.Tag is Tag.CompressionRequest or Tag.CompressionDone)
-                    {
-                        throw new ProtocolException($"unknown or unsupported frame tag {(byte)frame.Tag}");
-                    }
-
-                    if (frame.SegmentCount != 1)
-                    {
-                        throw new ProtocolException($"control frame {frame.Tag} has {frame.SegmentCount} segments");
-                    }
-
-                    return new ControlFrameData(frame.Tag, frame.Segment0.ToArray());
+                    continue; // aborted by the sender
                 }
 
                 if (result.IsCompleted)
                 {
                     throw new ProtocolException(buffer.IsEmpty
                         ? "peer closed the connection during the handshake"
-                        : $"peer closed the connection mid-frame ({buffer.Length} of {length} bytes)");
+                        : $"peer closed the connection mid-frame ({buffer.Length} of {length} bytes)", FailureKind.PeerClosed);
                 }
             }
             catch (FrameException e)
@@ -144,5 +141,51 @@ public sealed class FrameChannel(IDuplexPipe transport, FrameLimits limits)
                 input.AdvanceTo(consumed, examined);
             }
         }
+    }
+
+    /// <summary>
+    /// Takes one whole frame off the front of <paramref name="buffer"/> (null when the sender aborted it);
+    /// false with the bytes needed while it is incomplete. Legality and size come from the preamble.
+    /// </summary>
+    private bool TryTakeFrame(in ReadOnlySequence<byte> buffer, out ControlFrameData? frame, out long length)
+    {
+        frame = null;
+        length = FrameLayout.PreambleLength;
+        if (!FrameDecoder.TryReadPreamble(buffer, out FramePreamble preamble))
+        {
+            return false;
+        }
+
+        if (FrameRules.Violation(preamble, ProtocolPhase.Handshake) is string violation)
+        {
+            throw new ProtocolException(violation);
+        }
+
+        Limits.Check(preamble);
+        if (!FrameDecoder.TryDecodeBody(buffer, preamble, out Frame decoded, out length))
+        {
+            return false;
+        }
+
+        BytesReceived += length;
+        ReadOnlyMemory<byte> payload;
+        if (_received is not null)
+        {
+            // The capture keeps the frame's bytes anyway: the payload is a view of them, not another copy.
+            int start = _received.WrittenCount;
+            foreach (ReadOnlyMemory<byte> part in buffer.Slice(0, length))
+            {
+                _received.Write(part.Span);
+            }
+
+            payload = _received.WrittenMemory.Slice(start + FrameLayout.PreambleLength, (int)preamble.Len0);
+        }
+        else
+        {
+            payload = decoded.Segment0.ToArray();
+        }
+
+        frame = decoded.Aborted ? null : new ControlFrameData(decoded.Tag, payload);
+        return true;
     }
 }

@@ -39,6 +39,9 @@ public interface IHandshakeHost
     /// <summary>Per-segment caps for incoming frames.</summary>
     FrameLimits FrameLimits { get; }
 
+    /// <summary>Caps for frames that arrive before the peer has authenticated (a few tens of KiB).</summary>
+    FrameLimits PreAuthFrameLimits { get; }
+
     /// <summary>Where handshake outcomes are logged.</summary>
     ILogger Logger { get; }
 

@@ -28,7 +28,9 @@ public static class PreAuthSignature
         AuthSignatureFrame peer = (await channel.ReadAsync(ct)).As<AuthSignatureFrame>();
         if (!Verify(sessionKey.Span, sent, peer.Signature.Span))
         {
-            throw new ProtocolException("peer's AUTH_SIGNATURE does not match the bytes we sent (pre-auth tampering?)");
+            throw new ProtocolException("peer's AUTH_SIGNATURE does not match the bytes we sent (pre-auth tampering?)", FailureKind.AuthRefused);
         }
+
+        channel.MarkAuthenticated();
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using KestrelMessenger.Diagnostics;
 using KestrelMessenger.Frames;
 using KestrelMessenger.Protocol.Auth;
 using KestrelMessenger.Protocol.Frames;
@@ -14,6 +15,9 @@ namespace KestrelMessenger.Protocol;
 /// </summary>
 public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, IPEndPoint? remoteEndPoint)
 {
+    /// <summary>Refused AUTH_REQUESTs after which the connection is closed.</summary>
+    public const int MaxAuthRefusals = 3;
+
     /// <summary>Runs the handshake to READY.</summary>
     public async Task<HandshakeResult> RunAsync(ReadOnlyMemory<byte> bannerSent, ReadOnlyMemory<byte> bannerReceived, long startTimestamp, CancellationToken ct)
     {
@@ -47,6 +51,11 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
         var seen = new EntityAddr(EntityAddrType.Msgr2, 0, remoteEndPoint);
         await channel.WriteAsync(new HelloFrame(host.MyName.Type, seen), ct);
         HelloFrame hello = (await channel.ReadAsync(ct)).As<HelloFrame>();
+        if (!EntityTypes.IsPeerType(hello.EntityType))
+        {
+            throw new ProtocolException($"peer's HELLO names entity type 0x{(byte)hello.EntityType:x2}, which is no Ceph entity type");
+        }
+
         return hello.EntityType;
     }
 
@@ -54,7 +63,9 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
     {
         IAuthServer auth = host.AuthServer;
         bool more = false;
+        int refusals = 0;
         uint method = AuthMethod.Unknown;
+        IReadOnlyList<uint> modes = [];
         ConnectionMode mode = ConnectionMode.Unknown;
         while (true)
         {
@@ -64,12 +75,14 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
             {
                 AuthRequestFrame request = frame.As<AuthRequestFrame>();
                 method = request.Method;
+                modes = request.PreferredModes;
                 IReadOnlyList<ConnectionMode> allowed = auth.AllowedMethods.Contains(method) ? auth.AllowedModes(method) : [];
                 // Secure mode is not implemented yet, so only crc is ever chosen, whatever the auth method allows.
-                mode = request.PreferredModes.Select(m => (ConnectionMode)m).FirstOrDefault(m => m == ConnectionMode.Crc && allowed.Contains(m));
+                mode = modes.Select(m => (ConnectionMode)m).FirstOrDefault(m => m == ConnectionMode.Crc && allowed.Contains(m));
                 if (mode == ConnectionMode.Unknown)
                 {
-                    await RefuseAsync(method, Errno.EOPNOTSUPP, ct);
+                    string why = allowed.Count == 0 ? "method not allowed" : "no allowed connection mode offered";
+                    await RefuseAsync(peerType, method, modes, Errno.EOPNOTSUPP, why, ++refusals, ct);
                     continue;
                 }
 
@@ -95,19 +108,32 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
                     more = true;
                     await channel.WriteAsync(new AuthReplyMoreFrame(next.Payload), ct);
                     break;
+                case AuthServerResult.Failed { Errno: Errno.EBUSY } busy:
+                    // Ceph's answer while it cannot judge (a monitor without quorum): drop the connection, no refusal.
+                    throw new ProtocolException($"auth server is busy: {busy.Reason}", FailureKind.AuthRefused);
                 case AuthServerResult.Failed failed:
-                    await RefuseAsync(method, failed.Errno, ct);
+                    await RefuseAsync(peerType, method, modes, failed.Errno, failed.Reason, ++refusals, ct);
                     more = false;
                     break;
             }
         }
     }
 
-    private ValueTask RefuseAsync(uint method, int errno, CancellationToken ct)
+    /// <summary>
+    /// Sends AUTH_BAD_METHOD and logs the refusal once. A peer that keeps asking for what it was refused
+    /// is closed after <see cref="MaxAuthRefusals"/>: a real client tries each method it has once.
+    /// </summary>
+    private async ValueTask RefuseAsync(EntityType peerType, uint method, IReadOnlyList<uint> modes, int errno, string reason, int refusals, CancellationToken ct)
     {
         IAuthServer auth = host.AuthServer;
-        IReadOnlyList<uint> modes = [.. auth.AllowedMethods.SelectMany(auth.AllowedModes).Distinct().Select(m => (uint)m)];
-        return channel.WriteAsync(new AuthBadMethodFrame(method, errno, auth.AllowedMethods, modes), ct);
+        MessengerLog.AuthRefused(host.Logger, host.Name, remoteEndPoint?.ToString() ?? "?", EntityTypes.Name(peerType), method,
+            string.Join(",", modes), errno, reason, refusals);
+        IReadOnlyList<uint> allowedModes = [.. auth.AllowedMethods.SelectMany(auth.AllowedModes).Distinct().Select(m => (uint)m)];
+        await channel.WriteAsync(new AuthBadMethodFrame(method, errno, auth.AllowedMethods, allowedModes), ct);
+        if (refusals >= MaxAuthRefusals)
+        {
+            throw new ProtocolException($"closing after {refusals} refused AUTH_REQUESTs (last: method {method}, {reason})", FailureKind.AuthRefused);
+        }
     }
 
     private async Task<(ClientIdentFrame Client, ServerIdentFrame Mine)> ExchangeIdentAsync(Policy policy, CancellationToken ct)
@@ -140,7 +166,7 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
             if (missing != 0)
             {
                 await channel.WriteAsync(new IdentMissingFeaturesFrame(missing), ct);
-                throw new ProtocolException($"peer lacks required features 0x{missing:x16}");
+                throw new ProtocolException($"peer lacks required features 0x{missing:x16}", FailureKind.MissingFeatures);
             }
 
             bool lossy = policy.Lossy || (client.Flags & IdentFlags.Lossy) != 0;

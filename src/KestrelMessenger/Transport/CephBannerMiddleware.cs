@@ -27,18 +27,21 @@ public sealed class CephBannerMiddleware(ConnectionDelegate next, IHandshakeHost
         ICephConnectTargetFeature? target = connection.Features.Get<ICephConnectTargetFeature>();
         string role = target is null ? "server" : "client";
         Msgr2BannerFeature banner;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        using (var deadline = new HandshakeDeadline(connection, host.HandshakeTimeout))
         {
-            timeout.CancelAfter(host.HandshakeTimeout);
             try
             {
-                banner = await ExchangeAsync(connection.Transport, start, timeout.Token);
+                banner = await ExchangeAsync(connection.Transport, start, deadline.Token);
             }
-            catch (Exception e) when (Failure(e, timeout.IsCancellationRequested, host.HandshakeTimeout) is string reason)
+            catch (Exception e) when (HandshakeFailures.From(e, deadline.TimedOut, deadline.Stopping, host.HandshakeTimeout) is ConnectionFailure failure)
             {
-                MessengerLog.HandshakeFailed(host.Logger, host.Name, role, connection.RemoteEndPoint?.ToString() ?? "?", reason);
+                MessengerLog.HandshakeFailed(host.Logger, host.Name, role, connection.RemoteEndPoint?.ToString() ?? "?", failure.Reason);
                 host.Metrics.HandshakeFailed(host.Name, role);
-                target?.FailureReason ??= reason;
+                if (target is not null)
+                {
+                    target.Failure ??= failure;
+                }
+
                 return;
             }
         }
@@ -51,49 +54,94 @@ public sealed class CephBannerMiddleware(ConnectionDelegate next, IHandshakeHost
     {
         var sent = new ArrayBufferWriter<byte>(Banner.Length);
         Banner.Write(sent, Supported, Required);
-        await transport.Output.WriteAsync(sent.WrittenMemory, ct);
+        try
+        {
+            await transport.Output.WriteAsync(sent.WrittenMemory, ct);
+        }
+        catch (Exception e) when (HandshakeFailures.IsTransportGone(e) && e is not ConnectionAbortedException)
+        {
+            // A peer that already hung up (or answered and hung up) is judged by what it sent, below.
+        }
 
+        (PeerBanner peer, byte[] received) = await ReadBannerAsync(transport.Input, ct);
+        Check(peer);
+        return new Msgr2BannerFeature(peer, sent.WrittenMemory, received, start);
+    }
+
+    /// <summary>
+    /// Reads the peer's banner. Whatever arrived is examined before a close, a reset or the deadline is
+    /// reported, so an HTTP, TLS or msgr1 peer is named as such however its bytes and its close race.
+    /// </summary>
+    private static async Task<(PeerBanner Peer, byte[] Received)> ReadBannerAsync(PipeReader input, CancellationToken ct)
+    {
+        long seen = 0;
         while (true)
         {
-            ReadResult result = await transport.Input.ReadAsync(ct);
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            if (Banner.TryRead(buffer, out PeerBanner peer, out long consumed))
+            ReadResult result;
+            try
             {
-                byte[] received = buffer.Slice(0, consumed).ToArray();
-                transport.Input.AdvanceTo(buffer.GetPosition(consumed));
-                Check(peer);
-                return new Msgr2BannerFeature(peer, sent.WrittenMemory, received, start);
+                result = await input.ReadAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested && input.TryRead(out result))
+            {
+                // The deadline passed with bytes buffered: they may still say what the peer is.
+                ReadOnlySequence<byte> late = result.Buffer;
+                try
+                {
+                    if (Examine(late) is (PeerBanner lastMoment, long length))
+                    {
+                        byte[] received = late.Slice(0, length).ToArray();
+                        late = late.Slice(length);
+                        return (lastMoment, received);
+                    }
+                }
+                finally
+                {
+                    input.AdvanceTo(late.Start, late.End);
+                }
+
+                throw;
+            }
+            catch (Exception e) when (e is ConnectionResetException or IOException)
+            {
+                throw new ProtocolException(seen == 0
+                    ? "peer reset the connection before sending its banner"
+                    : $"peer reset the connection while sending its banner ({seen} of {Banner.Length} bytes)", FailureKind.PeerClosed);
             }
 
-            transport.Input.AdvanceTo(buffer.Start, buffer.End);
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            seen = buffer.Length;
+            if (Examine(buffer) is (PeerBanner peer, long consumed))
+            {
+                byte[] received = buffer.Slice(0, consumed).ToArray();
+                input.AdvanceTo(buffer.GetPosition(consumed));
+                return (peer, received);
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted)
             {
-                throw new ProtocolException(buffer.IsEmpty ? "peer closed the connection before sending a banner" : "peer closed the connection mid-banner");
+                throw new ProtocolException(buffer.IsEmpty
+                    ? "peer closed the connection before sending its banner"
+                    : $"peer closed the connection while sending its banner ({buffer.Length} of {Banner.Length} bytes)", FailureKind.PeerClosed);
             }
         }
     }
+
+    /// <summary>The banner, or null while it is incomplete; throws when the bytes are not a msgr2 banner.</summary>
+    private static (PeerBanner, long)? Examine(in ReadOnlySequence<byte> buffer) =>
+        Banner.TryRead(buffer, out PeerBanner peer, out long consumed) ? (peer, consumed) : null;
 
     private static void Check(PeerBanner peer)
     {
         if ((Required & peer.Supported) != Required)
         {
-            throw new ProtocolException($"peer supports msgr2 features 0x{peer.Supported:x} but we require 0x{Required:x} (msgr2.1)");
+            throw new ProtocolException($"peer supports msgr2 features 0x{peer.Supported:x} but we require 0x{Required:x} (msgr2.1)", FailureKind.MissingFeatures);
         }
 
         if ((Supported & peer.Required) != peer.Required)
         {
-            throw new ProtocolException($"peer requires msgr2 features 0x{peer.Required:x} but we support only 0x{Supported:x}");
+            throw new ProtocolException($"peer requires msgr2 features 0x{peer.Required:x} but we support only 0x{Supported:x}", FailureKind.MissingFeatures);
         }
     }
-
-    /// <summary>The reason to log for a failed banner or handshake, or null for an exception that is a bug.</summary>
-    internal static string? Failure(Exception e, bool timedOut, TimeSpan timeout) => e switch
-    {
-        OperationCanceledException when timedOut => $"handshake timed out after {timeout.TotalSeconds:0.###} s",
-        OperationCanceledException => "connection closed during the handshake",
-        ProtocolException or DecodeException or Frames.FrameException => e.Message,
-        IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException
-            => $"transport failed during the handshake: {e.Message}",
-        _ => null,
-    };
 }

@@ -22,28 +22,33 @@ public sealed class CephHandshakeMiddleware(ConnectionDelegate next, IHandshakeH
         ICephConnectTargetFeature? target = connection.Features.Get<ICephConnectTargetFeature>();
         string role = target is null ? "server" : "client";
         string remote = connection.RemoteEndPoint?.ToString() ?? "?";
-        TimeSpan left = host.HandshakeTimeout - Stopwatch.GetElapsedTime(banner.StartTimestamp);
 
         HandshakeResult result;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        using (var deadline = new HandshakeDeadline(connection, host.HandshakeTimeout - Stopwatch.GetElapsedTime(banner.StartTimestamp)))
         {
-            timeout.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            var channel = new FrameChannel(connection.Transport, host.FrameLimits, host.PreAuthFrameLimits);
             try
             {
-                var channel = new FrameChannel(connection.Transport, host.FrameLimits);
                 result = target is null
                     ? await new ServerHandshake(host, channel, connection.RemoteEndPoint as IPEndPoint)
-                        .RunAsync(banner.Sent, banner.Received, banner.StartTimestamp, timeout.Token)
+                        .RunAsync(banner.Sent, banner.Received, banner.StartTimestamp, deadline.Token)
                     : await new ClientHandshake(host, channel, target.PeerType, target.TargetAddr, connection.LocalEndPoint as IPEndPoint)
-                        .RunAsync(banner.Sent, banner.Received, banner.StartTimestamp, timeout.Token);
-                host.Metrics.ControlBytes(host.Name, channel.BytesSent + banner.Sent.Length, channel.BytesReceived + banner.Received.Length);
+                        .RunAsync(banner.Sent, banner.Received, banner.StartTimestamp, deadline.Token);
             }
-            catch (Exception e) when (CephBannerMiddleware.Failure(e, timeout.IsCancellationRequested && !connection.ConnectionClosed.IsCancellationRequested, host.HandshakeTimeout) is string reason)
+            catch (Exception e) when (HandshakeFailures.From(e, deadline.TimedOut, deadline.Stopping, host.HandshakeTimeout) is ConnectionFailure failure)
             {
-                MessengerLog.HandshakeFailed(host.Logger, host.Name, role, remote, reason);
+                MessengerLog.HandshakeFailed(host.Logger, host.Name, role, remote, failure.Reason);
                 host.Metrics.HandshakeFailed(host.Name, role);
-                target?.FailureReason ??= reason;
+                if (target is not null)
+                {
+                    target.Failure ??= failure;
+                }
+
                 return;
+            }
+            finally
+            {
+                host.Metrics.ControlBytes(host.Name, channel.BytesSent + banner.Sent.Length, channel.BytesReceived + banner.Received.Length);
             }
         }
 

@@ -12,7 +12,7 @@ public interface ICephConnectTargetFeature
     EntityAddr TargetAddr { get; }
 
     /// <summary>Why the banner or handshake failed, when it did.</summary>
-    string? FailureReason { get; set; }
+    Protocol.ConnectionFailure? Failure { get; set; }
 }
 
 /// <summary>The default <see cref="ICephConnectTargetFeature"/>.</summary>
@@ -25,7 +25,7 @@ public sealed class CephConnectTargetFeature(EntityType peerType, EntityAddr tar
     public EntityAddr TargetAddr { get; } = targetAddr;
 
     /// <inheritdoc />
-    public string? FailureReason { get; set; }
+    public Protocol.ConnectionFailure? Failure { get; set; }
 }
 
 /// <summary>Set by the banner middleware: the peer's banner and the raw banner bytes (the start of the pre-auth capture).</summary>

@@ -11,12 +11,21 @@ namespace KestrelMessenger.Wire;
 public ref struct DencReader
 {
     private readonly ReadOnlySpan<byte> _buffer;
+    private readonly ReadOnlyMemory<byte> _memory;
     private int _position;
 
     /// <summary>Starts reading at the beginning of <paramref name="buffer"/>.</summary>
     public DencReader(ReadOnlySpan<byte> buffer)
     {
         _buffer = buffer;
+        _position = 0;
+    }
+
+    /// <summary>Starts reading at the beginning of <paramref name="buffer"/>; blobs can then be sliced, not copied (<see cref="ReadBlobMemory"/>).</summary>
+    public DencReader(ReadOnlyMemory<byte> buffer)
+    {
+        _memory = buffer;
+        _buffer = buffer.Span;
         _position = 0;
     }
 
@@ -71,6 +80,17 @@ public ref struct DencReader
         }
 
         return Take((int)length);
+    }
+
+    /// <summary>
+    /// Reads a u32-prefixed byte string as memory: a slice of the input when the reader was made over
+    /// memory (no copy), an owned copy otherwise.
+    /// </summary>
+    public ReadOnlyMemory<byte> ReadBlobMemory()
+    {
+        int start = _position + sizeof(uint);
+        ReadOnlySpan<byte> blob = ReadBlob();
+        return _memory.Length == _buffer.Length && !_memory.IsEmpty ? _memory.Slice(start, blob.Length) : blob.ToArray();
     }
 
     /// <summary>Reads a u32-prefixed UTF-8 string (a <c>std::string</c>).</summary>

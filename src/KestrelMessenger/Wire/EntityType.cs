@@ -37,6 +37,13 @@ public static class EntityTypes
         _ => "unknown",
     };
 
+    /// <summary>
+    /// True for the types a daemon or client can be on the wire (HELLO, <c>entity_name_t</c>): mon, mds,
+    /// osd, client, mgr. Auth and Any only ever appear in key and ticket masks.
+    /// </summary>
+    public static bool IsPeerType(EntityType type) =>
+        type is EntityType.Mon or EntityType.Mds or EntityType.Osd or EntityType.Client or EntityType.Mgr;
+
     /// <summary>Parses "osd", "client", …; returns false for anything else.</summary>
     public static bool TryParse(ReadOnlySpan<char> name, out EntityType type)
     {

@@ -20,6 +20,12 @@ public readonly record struct UTime(uint Seconds, uint Nanoseconds)
     public DateTimeOffset ToDateTimeOffset() =>
         new(DateTime.UnixEpoch.Ticks + Seconds * TimeSpan.TicksPerSecond + Nanoseconds / 100, TimeSpan.Zero);
 
+    /// <summary>A key that orders stamps by time (nanoseconds stay below 2^30).</summary>
+    public ulong Ticks => ((ulong)Seconds << 32) | Nanoseconds;
+
+    /// <summary>The stamp one nanosecond later.</summary>
+    public UTime NextNanosecond() => Nanoseconds >= 999_999_999 ? new UTime(Seconds + 1, 0) : this with { Nanoseconds = Nanoseconds + 1 };
+
     /// <summary>Writes the 8-byte form.</summary>
     public void Encode(DencWriter writer)
     {

@@ -13,6 +13,9 @@ namespace KestrelMessenger.Tests.Harness;
 /// <summary>A hand-driven msgr2 peer on a real socket, for feeding a messenger exactly the bytes a test wants.</summary>
 public sealed class RawMsgr2Peer : IAsyncDisposable
 {
+    /// <summary>The nonce of the address this peer names itself with in CLIENT_IDENT.</summary>
+    public const uint Nonce = 99;
+
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private byte[] _buffer = new byte[64 * 1024];
@@ -70,7 +73,7 @@ public sealed class RawMsgr2Peer : IAsyncDisposable
         (await ReadFrameAsync()).As<AuthDoneFrame>();
         await SendAsync(FrameBytes(new AuthSignatureFrame(new byte[32])));
         (await ReadFrameAsync()).As<AuthSignatureFrame>();
-        var me = new EntityAddr(EntityAddrType.Any, 99, new IPEndPoint(IPAddress.Loopback, 0));
+        var me = new EntityAddr(EntityAddrType.Any, Nonce, new IPEndPoint(IPAddress.Loopback, 0));
         await SendAsync(FrameBytes(new ClientIdentFrame(new EntityAddrVec(me), server, -1, 1, CephFeatures.All, CephFeatures.MsgAddr2, lossy ? IdentFlags.Lossy : 0, lossy ? 0ul : 0x1234)));
         return (await ReadFrameAsync()).As<ServerIdentFrame>();
     }

@@ -22,7 +22,7 @@ public sealed record AuthRequestFrame(uint Method, IReadOnlyList<uint> Preferred
 
     /// <inheritdoc />
     public static AuthRequestFrame Decode(ref DencReader reader) =>
-        new(reader.ReadU32(), ControlFrame.ReadU32List(ref reader), reader.ReadBlob().ToArray());
+        new(reader.ReadU32(), ControlFrame.ReadU32List(ref reader), reader.ReadBlobMemory());
 }
 
 /// <summary>AUTH_BAD_METHOD: the method that was refused, why (negative errno), and what is allowed.</summary>
@@ -61,7 +61,7 @@ public sealed record AuthReplyMoreFrame(ReadOnlyMemory<byte> Payload) : IControl
     public void Encode(DencWriter writer) => writer.WriteBlob(Payload.Span);
 
     /// <inheritdoc />
-    public static AuthReplyMoreFrame Decode(ref DencReader reader) => new(reader.ReadBlob().ToArray());
+    public static AuthReplyMoreFrame Decode(ref DencReader reader) => new(reader.ReadBlobMemory());
 }
 
 /// <summary>AUTH_REQUEST_MORE: the client's answer to AUTH_REPLY_MORE.</summary>
@@ -77,7 +77,7 @@ public sealed record AuthRequestMoreFrame(ReadOnlyMemory<byte> Payload) : IContr
     public void Encode(DencWriter writer) => writer.WriteBlob(Payload.Span);
 
     /// <inheritdoc />
-    public static AuthRequestMoreFrame Decode(ref DencReader reader) => new(reader.ReadBlob().ToArray());
+    public static AuthRequestMoreFrame Decode(ref DencReader reader) => new(reader.ReadBlobMemory());
 }
 
 /// <summary>AUTH_DONE: the client's global id, the chosen connection mode and the method's final payload.</summary>
@@ -99,7 +99,7 @@ public sealed record AuthDoneFrame(ulong GlobalId, ConnectionMode Mode, ReadOnly
 
     /// <inheritdoc />
     public static AuthDoneFrame Decode(ref DencReader reader) =>
-        new(reader.ReadU64(), (ConnectionMode)reader.ReadU32(), reader.ReadBlob().ToArray());
+        new(reader.ReadU64(), (ConnectionMode)reader.ReadU32(), reader.ReadBlobMemory());
 }
 
 /// <summary>AUTH_SIGNATURE: HMAC-SHA256 of the peer's pre-auth bytes; 32 zero bytes for auth none. No length prefix.</summary>

@@ -26,18 +26,39 @@ public interface IControlFrame<TSelf> : IControlFrame where TSelf : IControlFram
 /// <summary>Helpers shared by control frames.</summary>
 public static class ControlFrame
 {
-    /// <summary>Decodes a control payload as <typeparamref name="T"/>.</summary>
+    /// <summary>Decodes a control payload as <typeparamref name="T"/>; bytes left over after it are a protocol error.</summary>
     public static T Decode<T>(ReadOnlySpan<byte> payload) where T : IControlFrame<T>
     {
         var reader = new DencReader(payload);
+        return Decode<T>(ref reader);
+    }
+
+    /// <summary>Decodes a control payload as <typeparamref name="T"/>, slicing (not copying) the blobs it carries.</summary>
+    public static T Decode<T>(ReadOnlyMemory<byte> payload) where T : IControlFrame<T>
+    {
+        var reader = new DencReader(payload);
+        return Decode<T>(ref reader);
+    }
+
+    private static T Decode<T>(ref DencReader reader) where T : IControlFrame<T>
+    {
+        T frame;
         try
         {
-            return T.Decode(ref reader);
+            frame = T.Decode(ref reader);
         }
         catch (DecodeException e)
         {
             throw new ProtocolException($"malformed {T.FrameTag} frame: {e.Message}");
         }
+
+        // Pacific's control frames have fixed layouts: anything after them is not a newer field but garbage.
+        if (!reader.End)
+        {
+            throw new ProtocolException($"malformed {T.FrameTag} frame: {reader.Remaining} bytes after its payload");
+        }
+
+        return frame;
     }
 
     internal static void WriteU32List(DencWriter writer, IReadOnlyList<uint> values)
