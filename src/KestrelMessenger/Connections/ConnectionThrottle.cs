@@ -32,10 +32,18 @@ internal sealed class ConnectionThrottle(ThrottleLimits limits, OutQueue queue)
     public int PeakInFlight { get; private set; }
 
     /// <summary>True when the read loop may take another frame.</summary>
-    public bool HasRoom =>
-        Volatile.Read(ref _inFlight) < limits.InFlightMessages
-        && Interlocked.Read(ref _inFlightBytes) < limits.InFlightBytes
-        && (!limits.BoundOutQueue || (queue.Count < limits.OutQueueMessages && queue.Bytes < limits.OutQueueBytes));
+    public bool HasRoom => HasInFlightRoom && !OutQueueFull;
+
+    /// <summary>
+    /// True while the read loop is parked. It stays parked until something it waits on moves: a message
+    /// released by dispatch, or a flush that completed because the peer read.
+    /// </summary>
+    public bool IsParked => _readerWaiting;
+
+    private bool HasInFlightRoom =>
+        Volatile.Read(ref _inFlight) < limits.InFlightMessages && Interlocked.Read(ref _inFlightBytes) < limits.InFlightBytes;
+
+    private bool OutQueueFull => limits.BoundOutQueue && (queue.Count >= limits.OutQueueMessages || queue.Bytes >= limits.OutQueueBytes);
 
     /// <summary>A received message of <paramref name="bytes"/> goes to dispatch.</summary>
     public void Acquire(long bytes)

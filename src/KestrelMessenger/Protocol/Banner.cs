@@ -86,6 +86,12 @@ public static class Banner
             return "peer speaks HTTP, not Ceph msgr2";
         }
 
+        if (seen.StartsWith("<!DOC"u8) || seen.StartsWith("<!doc"u8) || seen.StartsWith("<html"u8) || seen.StartsWith("<HTML"u8))
+        {
+            // An HTTP/0.9-style error page: what python's http.server answers a request line it cannot parse.
+            return "peer speaks HTTP, not Ceph msgr2 (it answered with an HTML page)";
+        }
+
         if (seen.Length > 0 && seen[0] == 0x16)
         {
             return "peer started a TLS handshake, not Ceph msgr2";

@@ -104,9 +104,10 @@ public sealed class CephBannerMiddleware(ConnectionDelegate next, IHandshakeHost
             }
             catch (Exception e) when (e is ConnectionResetException or IOException)
             {
+                // A reset is a close without the courtesy of a FIN (a peer that hung up on bytes it never read).
                 throw new ProtocolException(seen == 0
-                    ? "peer reset the connection before sending its banner"
-                    : $"peer reset the connection while sending its banner ({seen} of {Banner.Length} bytes)", FailureKind.PeerClosed);
+                    ? "peer closed the connection before sending its banner (reset)"
+                    : $"peer closed the connection while sending its banner ({seen} of {Banner.Length} bytes, reset)", FailureKind.PeerClosed);
             }
 
             ReadOnlySequence<byte> buffer = result.Buffer;

@@ -20,7 +20,7 @@ public class BackPressureTests
     private const int InFlight = 16;
 
     [Theory]
-    // Enough replies to fill the kernel's socket buffers (several MiB on loopback) and then the queue.
+    // Enough replies to fill the socket buffers (the server's send buffer still autotunes up to 4 MiB) and then the queue.
     [InlineData(1000, 64 * 1024, 1 << 20, 4096)] // 64 KiB replies: the byte bound is what holds
     [InlineData(16_000, 1024, 1L << 30, 100)]    // 1 KiB replies: the message-count bound is what holds
     public async Task A_peer_that_never_reads_its_replies_stops_being_read_and_loses_nothing(int requests, int replySize, long maxBytes, int maxMessages)
@@ -33,15 +33,16 @@ public class BackPressureTests
         host.Get<Replier>().ReplySize = replySize;
         Messenger osd = host.Messenger("osd");
 
-        await using RawMsgr2Peer greedy = await RawMsgr2Peer.ConnectAsync(osd.MyAddrs[0].EndPoint!);
+        await using RawMsgr2Peer greedy = await RawMsgr2Peer.ConnectAsync(osd.MyAddrs[0].EndPoint!, receiveBufferSize: 64 * 1024);
         await greedy.HandshakeAsync(osd.MyAddrs[0]);
         // Not awaited yet: once the server stops reading, the last requests wait in the kernel's buffers.
         Task sending = greedy.SendAsync([.. Enumerable.Range(1, requests).SelectMany(i => RawMsgr2Peer.MessageBytes(Request, (ulong)i, [1]))]);
 
-        // Its connection fills up to the bound, and then the server stops reading from it.
+        // Its connection fills up to the bound, and then the server stops reading from it: parked with nothing
+        // left in dispatch, nothing can wake the read loop but the peer reading.
         MessengerConnection served = await ConnectionOfAsync(osd, RawMsgr2Peer.Nonce);
-        await Eventually.UntilAsync(() => served.OutQueue.Bytes >= maxBytes || served.OutQueue.Count >= maxMessages,
-            TimeSpan.FromSeconds(20), () => $"the out-queue never filled: {served.OutQueue.Count} messages, {served.OutQueue.Bytes} bytes");
+        await Eventually.UntilAsync(() => served.Throttle is { IsParked: true, InFlight: 0 },
+            TimeSpan.FromSeconds(20), () => $"reading never paused for the out-queue: {served.OutQueue.Count} messages, {served.OutQueue.Bytes} bytes queued");
         Assert.True(host.Get<Replier>().Answered < requests, "the server kept reading requests it could not answer");
 
         // What the connection ever held: its bound, plus the replies of what was already in dispatch.

@@ -27,9 +27,15 @@ public sealed class RawMsgr2Peer : IAsyncDisposable
         _stream = new NetworkStream(socket, ownsSocket: true);
     }
 
-    public static async Task<RawMsgr2Peer> ConnectAsync(IPEndPoint server)
+    /// <summary>Connects; a fixed <paramref name="receiveBufferSize"/> turns off the kernel's autotuning (which can grow to 32 MiB on loopback).</summary>
+    public static async Task<RawMsgr2Peer> ConnectAsync(IPEndPoint server, int? receiveBufferSize = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBufferSize is int size)
+        {
+            socket.ReceiveBufferSize = size;
+        }
+
         await socket.ConnectAsync(server);
         return new RawMsgr2Peer(socket);
     }

@@ -54,6 +54,48 @@ public class KmsgrTests(CephClusterFixture mon)
     }
 
     [Fact]
+    public async Task Ping_a_server_that_accepts_and_closes_says_so_with_its_own_exit_code()
+    {
+        using var server = new TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        Task serve = Task.Run(async () =>
+        {
+            using Socket peer = await server.AcceptSocketAsync();
+            peer.Close();
+        });
+
+        (int exit, _, string errors) = await Kmsgr.RunAsync("ping", $"v2:127.0.0.1:{((IPEndPoint)server.LocalEndpoint).Port}", "--timeout", "5");
+        Assert.Equal(8, exit);
+        Assert.Contains("peer closed the connection before sending its banner", errors);
+        await serve;
+    }
+
+    [Fact]
+    public async Task Ping_a_real_python_http_server_says_it_speaks_http_every_time()
+    {
+        int port = FreePort();
+        using Process http = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            await WaitForPortAsync(port);
+            for (int run = 0; run < 3; run++)
+            {
+                (int exit, _, string errors) = await Kmsgr.RunAsync("ping", $"v2:127.0.0.1:{port}", "--timeout", "5");
+                Assert.True(exit == 4, $"run {run}: exit {exit}: {errors}");
+                Assert.Contains("peer speaks HTTP, not Ceph msgr2 (it answered with an HTML page)", errors);
+            }
+        }
+        finally
+        {
+            await Processes.StopAsync(http.Id);
+        }
+    }
+
+    [Fact]
     public async Task Ping_a_server_that_refuses_auth_says_so()
     {
         await using MessengerTestHost host = await MessengerTestHost.StartAsync(TransportKind.Tcp, s =>
@@ -194,19 +236,24 @@ public class KmsgrTests(CephClusterFixture mon)
             }
         });
 
+    private static Task WaitForPortAsync(int port) => Eventually.UntilAsync(() =>
+    {
+        try
+        {
+            using var probe = new TcpClient();
+            probe.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }, TimeSpan.FromSeconds(20), () => $"nothing listens on port {port}");
+
     private static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    private sealed class RefuseEveryone : IAuthServer
-    {
-        public IReadOnlyList<uint> AllowedMethods { get; } = [AuthMethod.None];
-
-        public IReadOnlyList<ConnectionMode> AllowedModes(uint method) => [ConnectionMode.Crc];
-
-        public AuthServerResult HandleAuthRequest(AuthServerRequest request) => new AuthServerResult.Failed(Errno.EACCES, "nobody is welcome");
     }
 }
