@@ -1,17 +1,20 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using KestrelMessenger.Testing;
 
 namespace KestrelMessenger.OsdSample.Tests.Interop;
 
 /// <summary>
 /// A real Ceph 16.2 monitor (scripts/osd-cluster.sh, auth none, msgr2) with osd.N registered, put in
-/// CRUSH and a size-1 pool "bench"; our sample OSD is started and stopped by the tests, by PID.
+/// CRUSH and a size-1 pool "bench"; tests start our OSD processes and stop them, and the monitor, by PID.
+/// Subclasses choose the cluster's shape (IPv6, extra ceph.conf).
 /// </summary>
-public sealed partial class RealClusterFixture : IAsyncLifetime
+public partial class CephClusterFixture : IAsyncLifetime
 {
-    private Process? _osd;
+    private readonly List<OsdProcess> _osds = [];
+    private int _port;
 
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), $"kmsgr-cluster-{Guid.NewGuid():N}");
 
@@ -23,16 +26,31 @@ public sealed partial class RealClusterFixture : IAsyncLifetime
 
     public string Conf => Path.Combine(Directory, "ceph.conf");
 
+    /// <summary>Options for osd-cluster.sh after the OSD kind (--ipv6).</summary>
+    protected virtual IEnumerable<string> ClusterOptions => [];
+
+    /// <summary>ceph.conf text appended to the cluster's (its own sections override [global]).</summary>
+    protected virtual string? ExtraConf => null;
+
+    protected virtual bool Ipv6 => false;
+
     public async Task InitializeAsync()
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        using (var probe = new TcpListener(Ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0))
         {
             probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            _port = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
 
-        (int exit, string output, string errors) = await Processes.RunAsync("bash", [Path.Combine(Processes.RepoRoot(), "scripts", "osd-cluster.sh"), Directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture), "none"]);
+        List<string> args = [Path.Combine(Processes.RepoRoot(), "scripts", "osd-cluster.sh"), Directory, _port.ToString(System.Globalization.CultureInfo.InvariantCulture), "none", .. ClusterOptions];
+        if (ExtraConf is string extra)
+        {
+            string file = Directory + ".extra.conf";
+            await File.WriteAllTextAsync(file, extra);
+            args.AddRange(["--extra-conf", file]);
+        }
+
+        (int exit, string output, string errors) = await Processes.RunAsync("bash", args);
         Match m = Started().Match(output);
         if (exit != 0 || !m.Success)
         {
@@ -44,92 +62,40 @@ public sealed partial class RealClusterFixture : IAsyncLifetime
         Uuid = Guid.Parse(m.Groups[3].Value);
     }
 
-    /// <summary>Starts our OSD (a fresh nonce each time) and waits for "is up".</summary>
-    public async Task StartOsdAsync()
+    /// <summary>Starts our OSD <paramref name="id"/> on this cluster's ceph.conf (a fresh nonce each time); stopped at the latest when the fixture is.</summary>
+    public OsdProcess StartOsd(int id, Guid uuid, params string[] extra)
     {
-        var start = new ProcessStartInfo("dotnet",
-        [
-            Path.Combine(AppContext.BaseDirectory, "osd-sample.dll"), "osd", "--id", OsdId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--uuid", Uuid.ToString(), "--conf", Conf, "--beacon-interval", "5",
-        ])
+        var osd = OsdProcess.Start(["--id", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--uuid", uuid.ToString(), "--conf", Conf, .. extra]);
+        lock (_osds)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        _osd = Process.Start(start)!;
-        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var log = new System.Text.StringBuilder();
-        _osd.OutputDataReceived += (_, e) =>
-        {
-            lock (log)
-            {
-                log.AppendLine(e.Data);
-            }
-
-            lock (_log)
-            {
-                _log.Add(e.Data ?? "");
-            }
-
-            if (e.Data?.Contains($"osd.{OsdId} is up in osdmap epoch", StringComparison.Ordinal) == true)
-            {
-                seen.TrySetResult();
-            }
-        };
-        _osd.BeginOutputReadLine();
-        _osd.BeginErrorReadLine();
-        try
-        {
-            await seen.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            _osds.Add(osd);
         }
-        catch (TimeoutException)
-        {
-            lock (log)
-            {
-                throw new TimeoutException($"our OSD did not report itself up:\n{log}");
-            }
-        }
+
+        return osd;
     }
 
-    /// <summary>Stops our OSD with SIGTERM (as systemd would) and waits for it to exit.</summary>
-    public async Task<int> StopOsdAsync()
+    /// <summary>Registers one more OSD id (`ceph osd new`) in CRUSH host <paramref name="host"/>.</summary>
+    public async Task<(int Id, Guid Uuid)> RegisterOsdAsync(string host)
     {
-        if (_osd is null || _osd.HasExited)
-        {
-            return _osd?.ExitCode ?? 0;
-        }
-
-        await Processes.StopAsync(_osd.Id, grace: TimeSpan.FromSeconds(30));
-        return _osd.ExitCode;
+        var uuid = Guid.NewGuid();
+        (int exit, string output, string errors) = await CephAsync("osd", "new", uuid.ToString());
+        Assert.True(exit == 0, errors);
+        int id = int.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, (await CephAsync("osd", "crush", "add", $"osd.{id}", "1.0", $"host={host}", "root=default")).ExitCode);
+        return (id, uuid);
     }
 
-    /// <summary>Lines our OSD has printed.</summary>
-    public IReadOnlyList<string> OsdLog
-    {
-        get
-        {
-            lock (_log)
-            {
-                return [.. _log];
-            }
-        }
-    }
+    /// <summary>Stops the monitor (SIGTERM by PID), as an upgrade or a crash would.</summary>
+    public Task StopMonitorAsync() => Processes.StopAsync(MonPid, grace: TimeSpan.FromSeconds(15));
 
-    private readonly List<string> _log = [];
-
-    /// <summary>Restarts the monitor (SIGTERM, then the same data and config), as an upgrade or a crash would.</summary>
-    public async Task RestartMonitorAsync()
+    /// <summary>Starts the monitor again, same data and config.</summary>
+    public async Task StartMonitorAsync()
     {
-        await Processes.StopAsync(MonPid, grace: TimeSpan.FromSeconds(15));
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        string pidFile = Path.Combine(Directory, "run", "mon.a.pid");
+        File.Delete(pidFile);
         (int exit, _, string errors) = await Processes.RunAsync("ceph-mon", ["-c", Conf, "-i", "a"]);
         Assert.True(exit == 0, errors);
-        string pidFile = Path.Combine(Directory, "run", "mon.a.pid");
-        for (int i = 0; i < 50 && !File.Exists(pidFile); i++)
-        {
-            await Task.Delay(100);
-        }
-
+        await Eventually.UntilAsync(() => File.Exists(pidFile) && new FileInfo(pidFile).Length > 0, TimeSpan.FromSeconds(10), () => "ceph-mon wrote no pid file");
         MonPid = int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -137,18 +103,68 @@ public sealed partial class RealClusterFixture : IAsyncLifetime
 
     public Task<(int ExitCode, string Output, string Errors)> RadosAsync(params string[] args) => Processes.RunAsync("rados", ["-c", Conf, "-p", "bench", .. args]);
 
+    /// <summary>osd.<paramref name="id"/> as `ceph osd dump` shows it.</summary>
+    public async Task<JsonElement> OsdDumpAsync(int id)
+    {
+        (int exit, string json, string errors) = await CephAsync("osd", "dump", "-f", "json");
+        Assert.True(exit == 0, errors);
+        using JsonDocument dump = JsonDocument.Parse(json);
+        return dump.RootElement.GetProperty("osds").EnumerateArray().Single(o => o.GetProperty("osd").GetInt32() == id).Clone();
+    }
+
+    /// <summary>Is osd.<paramref name="id"/> up, and at which public nonce?</summary>
+    public async Task<(bool Up, uint Nonce)> OsdStateAsync(int id)
+    {
+        JsonElement osd = await OsdDumpAsync(id);
+        JsonElement addrs = osd.GetProperty("public_addrs").GetProperty("addrvec");
+        return (osd.GetProperty("up").GetInt32() == 1, addrs.GetArrayLength() > 0 ? addrs[0].GetProperty("nonce").GetUInt32() : 0);
+    }
+
+    /// <summary>Waits until the monitors report osd.<paramref name="id"/> <paramref name="up"/> (or not).</summary>
+    public async Task WaitForStateAsync(int id, bool up, TimeSpan timeout, string what)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while ((await OsdStateAsync(id)).Up != up)
+        {
+            Assert.True(DateTime.UtcNow < deadline, what);
+            await Task.Delay(250);
+        }
+    }
+
     public async Task DisposeAsync()
     {
-        await StopOsdAsync();
-        if (_osd is { HasExited: false })
+        OsdProcess[] osds;
+        lock (_osds)
         {
-            _osd.Kill();
+            osds = [.. _osds];
+        }
+
+        foreach (OsdProcess osd in osds)
+        {
+            await osd.DisposeAsync();
         }
 
         await Processes.StopAsync(MonPid, grace: TimeSpan.FromSeconds(15));
         System.IO.Directory.Delete(Directory, recursive: true);
+        File.Delete(Directory + ".extra.conf");
     }
 
     [GeneratedRegex(@"mon_pid=(\d+) osd_pid=\d+ osd_id=(\d+) uuid=([0-9a-f-]+)")]
     private static partial Regex Started();
+}
+
+/// <summary>The default cluster; <see cref="StartOsdAsync"/> runs the registered OSD, beaconing every 5 s.</summary>
+public sealed class RealClusterFixture : CephClusterFixture
+{
+    private OsdProcess? _osd;
+
+    /// <summary>Starts our OSD (a fresh nonce each time) and waits for "is up".</summary>
+    public async Task StartOsdAsync()
+    {
+        _osd = StartOsd(OsdId, Uuid, "--beacon-interval", "5");
+        await _osd.WaitUntilUpAsync(OsdId);
+    }
+
+    /// <summary>Stops our OSD with SIGTERM (as systemd would) and waits for it to exit.</summary>
+    public Task<int> StopOsdAsync() => _osd?.StopAsync() ?? Task.FromResult(0);
 }
