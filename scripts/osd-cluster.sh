@@ -3,16 +3,27 @@
 # Kestrel-hosted sample) or, for comparison, the real ceph-osd (memstore). The OSD id is registered
 # with `ceph osd new`, put in CRUSH, and a size-1 pool "bench" is created.
 #
-# usage: osd-cluster.sh DIR V2PORT ours|real|none [--workload]
+# usage: osd-cluster.sh DIR V2PORT ours|real|none [--workload] [--ipv6] [--extra-conf FILE]
 #   "none" registers the OSD but starts nothing (a test starts and stops our OSD itself).
 #   Prints "mon_pid=… osd_pid=… osd_id=… uuid=… conf=DIR/ceph.conf" once the OSD is up.
 #   With --workload it then runs rados put/stat/get and rados bench write/seq, and stops every
 #   daemon it started, by PID. Our OSD runs from $OSD_SAMPLE_DLL, built into DIR when unset.
+#   --ipv6 and --extra-conf FILE go to start-test-mon.sh (a cluster on [::1]; more ceph.conf).
 set -euo pipefail
-dir=$1; port=$2; which=$3; workload=${4:-}
+dir=$1; port=$2; which=$3; shift 3
+workload=; mon_opts=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --workload) workload=--workload ;;
+    --ipv6) mon_opts+=(--ipv6) ;;
+    --extra-conf) mon_opts+=(--extra-conf "$2"); shift ;;
+    *) echo "osd-cluster.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
-"$repo/scripts/start-test-mon.sh" "$dir" "$port" >"$dir.mon.out"
+"$repo/scripts/start-test-mon.sh" "$dir" "$port" ${mon_opts[@]+"${mon_opts[@]}"} >"$dir.mon.out"
 mon_pid=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$dir.mon.out"); rm -f "$dir.mon.out"
 conf=(-c "$dir/ceph.conf" --connect-timeout 30)
 rconf=(-c "$dir/ceph.conf")

@@ -3,20 +3,34 @@
 # msgr2 only) and, with --osd, one ceph-osd on the memstore backend; everything under DIR.
 # Prints "pid=<MON PID> fsid=<FSID>" once the monitor is up, and "osd=<ID> osd_pid=<PID>" once
 # the OSD is up. Stop them with: kill <PIDs>; rm -rf DIR.
-# usage: start-test-mon.sh DIR V2PORT [--osd]
+# usage: start-test-mon.sh DIR V2PORT [--osd] [--ipv6] [--extra-conf FILE]
+#   --ipv6             the cluster lives on [::1] (ms_bind_ipv6 = true, ms_bind_ipv4 = false)
+#   --extra-conf FILE  append FILE to ceph.conf (its own [mon], [osd] … sections override [global])
 set -euo pipefail
-dir=$1; port=$2; with_osd=${3:-}
+dir=$1; port=$2; shift 2
+with_osd=; ip=127.0.0.1; ipv6=false; extra=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --osd) with_osd=--osd ;;
+    --ipv6) ip=::1; ipv6=true ;;
+    --extra-conf) extra=$2; shift ;;
+    *) echo "start-test-mon.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$ipv6" = true ]; then mon_addr="[v2:[$ip]:$port]"; ipv4=false; else mon_addr="v2:$ip:$port"; ipv4=true; fi
 rm -rf "$dir"; mkdir -p "$dir/mon" "$dir/run" "$dir/log"
 fsid=$(cat /proc/sys/kernel/random/uuid)
 cat > "$dir/ceph.conf" <<CONF
 [global]
 fsid = $fsid
-mon_host = v2:127.0.0.1:$port
+mon_host = $mon_addr
 auth_cluster_required = none
 auth_service_required = none
 auth_client_required = none
 ms_bind_msgr1 = false
-ms_bind_ipv6 = false
+ms_bind_ipv4 = $ipv4
+ms_bind_ipv6 = $ipv6
 mon_data = $dir/mon/\$cluster-\$id
 run_dir = $dir/run
 log_file = $dir/log/\$name.log
@@ -26,18 +40,20 @@ keyring = $dir/keyring
 osd_objectstore = memstore
 memstore_device_bytes = 4294967296
 osd_data = $dir/osd/\$cluster-\$id
-public_addr = 127.0.0.1
-cluster_addr = 127.0.0.1
+public_addr = $ip
+cluster_addr = $ip
 osd_pool_default_size = 1
 mon_allow_pool_size_one = true
 # A stopped OSD is marked down after 20 s without beacons; OSDs beacon every 5 s.
 mon_osd_report_timeout = 20
 osd_beacon_report_interval = 5
 [mon.a]
-public_addr = 127.0.0.1
+public_addr = $ip
 CONF
+if [ -n "$extra" ]; then cat "$extra" >> "$dir/ceph.conf"; fi
 ceph-authtool --create-keyring "$dir/keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
-monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$port]" "$dir/monmap" >/dev/null
+if [ "$ipv6" = true ]; then mon_v2="[v2:[$ip]:$port]"; else mon_v2="[v2:$ip:$port]"; fi
+monmaptool --create --fsid "$fsid" --addv a "$mon_v2" "$dir/monmap" >/dev/null
 ceph-mon -c "$dir/ceph.conf" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/keyring" >/dev/null 2>&1
 ceph-mon -c "$dir/ceph.conf" -i a
 for _ in $(seq 1 100); do

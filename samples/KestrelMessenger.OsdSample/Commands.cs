@@ -8,20 +8,40 @@ namespace KestrelMessenger.OsdSample;
 /// <summary>The sample's command line: one OSD, the three-OSD demo, and the load generator.</summary>
 internal static class Commands
 {
-    /// <summary><c>osd --id N [--peer ID=PUBLIC,CLUSTER,HB_BACK,HB_FRONT]…</c>: run one OSD until Ctrl+C.</summary>
+    /// <summary><c>osd --id N [--conf ceph.conf] [--peer …]…</c>: run one OSD until Ctrl+C or SIGTERM.</summary>
     public static Command Osd()
     {
         var id = new Option<int>("--id") { Description = "the OSD id (osd.N)", Required = true };
-        var ports = new Option<int>("--base-port") { Description = "bind public, cluster, hb_back, hb_front at this port and the next three (0: walk 6800..7300)" };
+        var ports = new Option<int>("--base-port") { Description = "bind public, cluster, hb_back, hb_front at this port and the next three (0: walk ms_bind_port_min..max)" };
         var nonce = new Option<uint?>("--nonce") { Description = "address nonce (fixed so peers configured with it can reach us); random when unset" };
         var peers = new Option<string[]>("--peer") { Description = "a peer: ID=v2:IP:PORT/NONCE (its base port; the next three ports are its cluster, hb_back and hb_front)", AllowMultipleArgumentsPerToken = true };
-        var grace = new Option<double>("--heartbeat-grace") { Description = "seconds of heartbeat silence before a peer is reported failed (osd_heartbeat_grace)", DefaultValueFactory = _ => 20 };
-        var interval = new Option<double>("--heartbeat-interval") { Description = "seconds between heartbeats (osd_heartbeat_interval)", DefaultValueFactory = _ => 6 };
-        var conf = new Option<FileInfo?>("--conf", "-c") { Description = "a ceph.conf: fsid and mon_host are read from [global]" };
+        var conf = new Option<FileInfo?>("--conf", "-c") { Description = "a ceph.conf: options are read from [osd.N], [osd] and [global], in that order" };
         var monHost = new Option<string?>("--mon-host", "-m") { Description = "monitors to join, as mon_host writes them (overrides --conf)" };
         var uuid = new Option<Guid?>("--uuid") { Description = "this OSD's uuid, as given to `ceph osd new UUID` (needed with monitors)" };
-        var beacon = new Option<double>("--beacon-interval") { Description = "seconds between MOSDBeacons (osd_beacon_report_interval)", DefaultValueFactory = _ => 300 };
-        var command = new Command("osd", "Run one OSD until Ctrl+C or SIGTERM; with monitors it boots and stays up like ceph-osd.") { id, ports, nonce, peers, grace, interval, conf, monHost, uuid, beacon };
+        var set = new Option<string[]>("--set") { Description = "NAME=VALUE: set a Ceph option by name (e.g. mon_client_hunt_interval=1); overrides --conf", AllowMultipleArgumentsPerToken = true };
+
+        // Ceph option names given their own flags; each overrides --conf, as a ceph-osd command line does.
+        (Option<string?> Option, string Name)[] named =
+        [
+            (new Option<string?>("--heartbeat-grace") { Description = "seconds of heartbeat silence before a peer is reported failed (osd_heartbeat_grace, 20)" }, "osd_heartbeat_grace"),
+            (new Option<string?>("--heartbeat-interval") { Description = "seconds between heartbeats (osd_heartbeat_interval, 6)" }, "osd_heartbeat_interval"),
+            (new Option<string?>("--beacon-interval") { Description = "seconds between MOSDBeacons (osd_beacon_report_interval, 300)" }, "osd_beacon_report_interval"),
+            (new Option<string?>("--mon-connect-timeout") { Description = "seconds to hunt for a monitor at start before exiting 2 (client_mount_timeout, 300)" }, "client_mount_timeout"),
+            (new Option<string?>("--public-addr") { Description = "IP[:PORT] the public side binds (public_addr)" }, "public_addr"),
+            (new Option<string?>("--cluster-addr") { Description = "IP[:PORT] the cluster side binds (cluster_addr)" }, "cluster_addr"),
+            (new Option<string?>("--public-network") { Description = "CIDR list: bind a local address in one of them (public_network)" }, "public_network"),
+            (new Option<string?>("--cluster-network") { Description = "CIDR list for the cluster side (cluster_network)" }, "cluster_network"),
+            (new Option<string?>("--ms-bind-ipv4") { Description = "true/false (ms_bind_ipv4, true)" }, "ms_bind_ipv4"),
+            (new Option<string?>("--ms-bind-ipv6") { Description = "true/false (ms_bind_ipv6, false)" }, "ms_bind_ipv6"),
+            (new Option<string?>("--ms-bind-port-min") { Description = "lowest port a server messenger binds (ms_bind_port_min, 6800)" }, "ms_bind_port_min"),
+            (new Option<string?>("--ms-bind-port-max") { Description = "highest port a server messenger binds (ms_bind_port_max, 7300)" }, "ms_bind_port_max"),
+        ];
+        var command = new Command("osd", "Run one OSD until Ctrl+C or SIGTERM; with monitors it boots and stays up like ceph-osd.") { id, ports, nonce, peers, conf, monHost, uuid, set };
+        foreach ((Option<string?> option, _) in named)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, ct) =>
         {
             int basePort = parse.GetValue(ports);
@@ -33,42 +53,57 @@ internal static class Commands
                 ClusterPort = basePort == 0 ? 0 : basePort + 1,
                 HeartbeatBackPort = basePort == 0 ? 0 : basePort + 2,
                 HeartbeatFrontPort = basePort == 0 ? 0 : basePort + 3,
-                HeartbeatGrace = TimeSpan.FromSeconds(parse.GetValue(grace)),
-                HeartbeatInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
                 Uuid = parse.GetValue(uuid),
-                BeaconInterval = TimeSpan.FromSeconds(parse.GetValue(beacon)),
             };
-            if (parse.GetValue(conf) is FileInfo file)
-            {
-                Dictionary<string, string> global = CephConf.Global(file.FullName);
-                options.MonHost = global.GetValueOrDefault("mon_host");
-                options.Fsid = global.TryGetValue("fsid", out string? fsid) ? Guid.Parse(fsid) : options.Fsid;
-            }
-
-            options.MonHost = parse.GetValue(monHost) ?? options.MonHost;
-            var map = new OsdMap();
-            foreach (string peer in parse.GetValue(peers) ?? [])
-            {
-                map.Set(ParsePeer(peer));
-            }
-
             try
             {
+                if (parse.GetValue(conf) is FileInfo file)
+                {
+                    OsdConfig.Apply(CephConf.Load(file.FullName), options);
+                }
+
+                foreach ((Option<string?> option, string name) in named)
+                {
+                    if (parse.GetValue(option) is string value)
+                    {
+                        OsdConfig.Set(options, name, value);
+                    }
+                }
+
+                foreach (string pair in parse.GetValue(set) ?? [])
+                {
+                    int eq = pair.IndexOf('=');
+                    if (eq <= 0)
+                    {
+                        throw new OsdConfigException($"--set {pair}: expected NAME=VALUE");
+                    }
+
+                    OsdConfig.Set(options, pair[..eq], pair[(eq + 1)..]);
+                }
+
+                options.MonHost = parse.GetValue(monHost) ?? options.MonHost;
+                OsdConfig.Validate(options);
+                var map = new OsdMap();
+                foreach (string peer in parse.GetValue(peers) ?? [])
+                {
+                    map.Set(ParsePeer(peer));
+                }
+
                 await using WebApplication host = OsdHost.Build(options, map);
                 host.Services.GetRequiredService<Osd.Osd>().Heartbeats.PeerStateChanged += e =>
                     Console.WriteLine(e.Failed ? $"EVENT osd.{e.Peer} failed ({e.Networks} silent {e.Silence.TotalSeconds:0.0} s)" : $"EVENT osd.{e.Peer} up");
                 await host.RunAsync(ct);
-                return 0;
+                return StartOutcome.Stopped;
             }
-            catch (IOException e)
+            catch (Exception e) when (StartOutcome.Of(e, ct.IsCancellationRequested) is (int exitCode, string reason))
             {
-                Console.Error.WriteLine($"osd.{options.Id}: {e.Message}");
-                return 1;
-            }
-            catch (Exception e) when (Unwrap(e) is MonRefusedException refused)
-            {
-                Console.Error.WriteLine($"osd.{options.Id}: {refused.Message}");
-                return 2;
+                if (exitCode != StartOutcome.Stopped)
+                {
+                    // One line, no stack trace: what an operator needs to fix the cause.
+                    Console.Error.WriteLine($"osd.{options.Id}: {reason.ReplaceLineEndings(" ")}");
+                }
+
+                return exitCode;
             }
         });
         return command;
@@ -108,8 +143,6 @@ internal static class Commands
         });
         return command;
     }
-
-    private static Exception Unwrap(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerExceptions[0]) : e;
 
     private static OsdInfo ParsePeer(string peer)
     {

@@ -57,12 +57,16 @@ public sealed class HeartbeatResponder(IOptions<OsdOptions> options) : IDispatch
 /// <summary>
 /// Ceph's OSD::heartbeat and heartbeat_check: pings every peer over both heartbeat networks each
 /// interval, and reports a peer failed when either network has been silent longer than the grace,
-/// and up again when both answer. Replies arrive on hb_back_client and hb_front_client.
+/// and up again when both answer. Replies arrive on hb_back_client and hb_front_client. Peers are
+/// the static map's and, with monitors, the up OSDs of the last `osd dump`; a failure is queued in
+/// <see cref="FailureReports"/> for the monitor, dated from the older of the two last replies.
 /// </summary>
 public sealed class HeartbeatMonitor : IDispatcher
 {
     private readonly OsdOptions _options;
     private readonly OsdMap _map;
+    private readonly ClusterMap _cluster;
+    private readonly FailureReports _reports;
     private readonly ILogger _logger;
     private readonly Counter<long> _failures;
     private readonly Counter<long> _recoveries;
@@ -72,10 +76,12 @@ public sealed class HeartbeatMonitor : IDispatcher
     private Messenger? _front;
 
     /// <summary>Creates the monitor.</summary>
-    public HeartbeatMonitor(IOptions<OsdOptions> options, OsdMap map, ILogger<HeartbeatMonitor> logger, IMeterFactory meters)
+    public HeartbeatMonitor(IOptions<OsdOptions> options, OsdMap map, ClusterMap cluster, FailureReports reports, ILogger<HeartbeatMonitor> logger, IMeterFactory meters)
     {
         _options = options.Value;
         _map = map;
+        _cluster = cluster;
+        _reports = reports;
         _logger = logger;
         Meter meter = meters.Create("KestrelMessenger.OsdSample");
         _failures = meter.CreateCounter<long>("ceph.osd.heartbeat.peer_failures", "{report}", "Peers reported failed after the heartbeat grace.");
@@ -151,6 +157,7 @@ public sealed class HeartbeatMonitor : IDispatcher
             if (state.Failed && now - state.LastReplyBack < _options.HeartbeatGrace && now - state.LastReplyFront < _options.HeartbeatGrace)
             {
                 state.Failed = false;
+                _reports.Recovered(peer);
                 _recoveries.Add(1);
                 OsdLog.PeerRecovered(_logger, _options.Id, peer);
                 PeerStateChanged?.Invoke(new HeartbeatEvent(_options.Id, peer, Failed: false, "back+front", TimeSpan.Zero));
@@ -158,16 +165,44 @@ public sealed class HeartbeatMonitor : IDispatcher
         }
     }
 
+    /// <summary>The static map's peers, and the cluster's up OSDs chosen as Ceph chooses heartbeat peers (those win by id).</summary>
+    private List<OsdInfo> CurrentPeers()
+    {
+        var peers = _map.PeersOf(_options.Id).ToDictionary(p => p.Id);
+        foreach (OsdInfo peer in _cluster.HeartbeatPeersOf(_options.Id, _options.HeartbeatMinPeers))
+        {
+            peers[peer.Id] = peer;
+        }
+
+        return [.. peers.Values.OrderBy(p => p.Id)];
+    }
+
     private void Tick(DateTime now)
     {
-        foreach (OsdInfo peer in _map.PeersOf(_options.Id))
+        List<OsdInfo> peers = CurrentPeers();
+        lock (_lock)
+        {
+            // A peer the map no longer lists (the monitors marked it down) is dropped, as Ceph's
+            // _remove_heartbeat_peer does; nothing is reported about it any more.
+            foreach (int gone in _peers.Keys.Where(id => !peers.Any(p => p.Id == id)).ToList())
+            {
+                _peers.Remove(gone);
+                _reports.Forget(gone);
+            }
+        }
+
+        foreach (OsdInfo peer in peers)
         {
             PeerState state;
             lock (_lock)
             {
-                if (!_peers.TryGetValue(peer.Id, out state!))
+                // A new peer, or a known one at new addresses (restarted), is timed from now: the old
+                // instance's silence must not count against the new one. A failed one stays failed
+                // until the new instance answers, which reports it up.
+                if (!_peers.TryGetValue(peer.Id, out state!) || !state.Addrs.Equals(peer.HeartbeatBack))
                 {
-                    _peers[peer.Id] = state = new PeerState { LastReplyBack = now, LastReplyFront = now };
+                    bool failed = state?.Failed ?? false;
+                    _peers[peer.Id] = state = new PeerState { Addrs = peer.HeartbeatBack, LastReplyBack = now, LastReplyFront = now, Failed = failed };
                 }
             }
 
@@ -192,6 +227,7 @@ public sealed class HeartbeatMonitor : IDispatcher
             }
 
             state.Failed = true;
+            _reports.Failed(peer, now - (back > front ? back : front));
             string networks = back > _options.HeartbeatGrace && front > _options.HeartbeatGrace ? "back+front" : back > front ? "back" : "front";
             TimeSpan silence = back > front ? back : front;
             _failures.Add(1);
@@ -223,6 +259,8 @@ public sealed class HeartbeatMonitor : IDispatcher
 
     private sealed class PeerState
     {
+        public required EntityAddrVec Addrs { get; init; }
+
         public DateTime LastReplyBack { get; set; }
 
         public DateTime LastReplyFront { get; set; }

@@ -1,7 +1,9 @@
+using System.Net;
 using KestrelMessenger.Hosting;
 using KestrelMessenger.Messages;
 using KestrelMessenger.Protocol;
 using KestrelMessenger.Wire;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace KestrelMessenger.OsdSample.Osd;
@@ -26,6 +28,12 @@ public static class OsdHost
         builder.Services.AddSingleton<ObjectStore>();
         builder.Services.AddSingleton<Osd>();
         builder.Services.AddSingleton<MonClient>();
+        builder.Services.AddSingleton<ClusterMap>();
+        builder.Services.AddSingleton<FailureReports>();
+
+        // Start failures are reported by the command line (one line for a refusal, see StartOutcome);
+        // the host's own "failed to start" error would repeat it with a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
 
         // The sample's own message types go through the library's public registry.
         builder.Services.AddSingleton(MessageRegistry.CreateDefault()
@@ -34,17 +42,20 @@ public static class OsdHost
 
         string entity = $"osd.{osd.Id}";
         uint nonce = osd.Nonce ?? (uint)Random.Shared.Next(1, int.MaxValue); // one nonce for all seven, like get_pid_nonce()
+        OsdBindAddresses at = AddressPicker.Pick(osd); // public_addr / public_network / ms_bind_ipv6 …, as pick_addresses
         Action<MessengerOptions> common = o =>
         {
             o.Entity = entity;
             o.Nonce = nonce;
+            o.BindPortMin = osd.BindPortMin;
+            o.BindPortMax = osd.BindPortMax;
         };
 
         // Messenger::create × 7, with the policies ceph_osd.cc gives them.
         builder.Services.AddCephMessenger("public", o =>
         {
             common(o);
-            o.BindTo(Bind(osd.BindAddress, osd.PublicPort));
+            o.BindTo(Bind(at.Public, osd.PublicPort));
             o.DefaultPolicy = Policy.StatelessServer();
             o.Policies[EntityType.Mon] = Policy.LossyClient();
             o.Policies[EntityType.Mgr] = Policy.LossyClient();
@@ -53,7 +64,7 @@ public static class OsdHost
         builder.Services.AddCephMessenger("cluster", o =>
         {
             common(o);
-            o.BindTo(Bind(osd.BindAddress, osd.ClusterPort));
+            o.BindTo(Bind(at.Cluster, osd.ClusterPort));
             o.DefaultPolicy = Policy.StatelessServer();
             o.Policies[EntityType.Mon] = Policy.LossyClient();
             o.Policies[EntityType.Osd] = Policy.LosslessPeer();
@@ -72,14 +83,14 @@ public static class OsdHost
         builder.Services.AddCephMessenger("hb_back_server", o =>
         {
             common(o);
-            o.BindTo(Bind(osd.BindAddress, osd.HeartbeatBackPort));
+            o.BindTo(Bind(new IPEndPoint(at.Cluster.Address, 0), osd.HeartbeatBackPort));
             o.Policies[EntityType.Osd] = Policy.StatelessServer();
         }).AddDispatcher<HeartbeatResponder>();
 
         builder.Services.AddCephMessenger("hb_front_server", o =>
         {
             common(o);
-            o.BindTo(Bind(osd.BindAddress, osd.HeartbeatFrontPort));
+            o.BindTo(Bind(new IPEndPoint(at.Public.Address, 0), osd.HeartbeatFrontPort));
             o.Policies[EntityType.Osd] = Policy.StatelessServer();
         }).AddDispatcher<HeartbeatResponder>();
 
@@ -95,5 +106,14 @@ public static class OsdHost
         return builder.Build();
     }
 
-    private static string Bind(string ip, int port) => port == 0 ? ip : $"v2:{ip}:{port}";
+    /// <summary>
+    /// What a messenger binds: an exact port from the command line wins, then the configured address's
+    /// port; port 0 leaves a bare IP, which walks ms_bind_port_min..max.
+    /// </summary>
+    private static string Bind(IPEndPoint at, int exactPort)
+    {
+        int port = exactPort != 0 ? exactPort : at.Port;
+        string ip = at.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{at.Address}]" : at.Address.ToString();
+        return port == 0 ? ip : $"v2:{ip}:{port}";
+    }
 }

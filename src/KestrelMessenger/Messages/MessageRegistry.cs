@@ -25,6 +25,7 @@ public sealed class MessageRegistry
         .Register<Mon.MMonCommandAck>(MessageTypes.MonCommandAck)
         .Register<Osd.MOSDBoot>(MessageTypes.OsdBoot)
         .Register<Osd.MOSDBeacon>(MessageTypes.OsdBeacon)
+        .Register<Osd.MOSDFailure>(MessageTypes.OsdFailure)
         .Register<Osd.MOSDOp>(MessageTypes.OsdOp)
         .Register<Osd.MOSDOpReply>(MessageTypes.OsdOpReply);
 

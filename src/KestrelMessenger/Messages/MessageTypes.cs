@@ -39,6 +39,8 @@ public static class MessageTypes
     public const ushort OsdPing = 70;
     /// <summary>MSG_OSD_BOOT.</summary>
     public const ushort OsdBoot = 71;
+    /// <summary>MSG_OSD_FAILURE.</summary>
+    public const ushort OsdFailure = 72;
     /// <summary>MSG_OSD_BEACON.</summary>
     public const ushort OsdBeacon = 79;
     /// <summary>MSG_MGR_MAP.</summary>
@@ -65,6 +67,7 @@ public static class MessageTypes
         Config => "config",
         OsdPing => "osd_ping",
         OsdBoot => "osd_boot",
+        OsdFailure => "osd_failure",
         OsdBeacon => "osd_beacon",
         MgrMap => "mgrmap",
         _ => "unknown",

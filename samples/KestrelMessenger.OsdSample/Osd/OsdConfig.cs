@@ -1,0 +1,125 @@
+using System.Globalization;
+
+namespace KestrelMessenger.OsdSample.Osd;
+
+/// <summary>
+/// The Ceph options this OSD reads, by their Ceph names, each parsed as Ceph types it (int, float,
+/// bool, seconds, address, uuid). A ceph.conf supplies them for <c>osd.N</c> (its [osd.N], then
+/// [osd], then [global]); the command line sets the same names afterwards, so it wins. A value that
+/// does not parse is an <see cref="OsdConfigException"/> naming the option.
+/// </summary>
+public static class OsdConfig
+{
+    private static readonly Dictionary<string, Action<OsdOptions, string>> Setters = new(StringComparer.Ordinal)
+    {
+        ["fsid"] = (o, v) => o.Fsid = Uuid("fsid", v),
+        ["mon_host"] = (o, v) => o.MonHost = v,
+        ["public_addr"] = (o, v) => o.PublicAddr = Addr("public_addr", v),
+        ["cluster_addr"] = (o, v) => o.ClusterAddr = Addr("cluster_addr", v),
+        ["public_network"] = (o, v) => o.PublicNetwork = Networks("public_network", v),
+        ["cluster_network"] = (o, v) => o.ClusterNetwork = Networks("cluster_network", v),
+        ["ms_bind_ipv4"] = (o, v) => o.BindIpv4 = Bool("ms_bind_ipv4", v),
+        ["ms_bind_ipv6"] = (o, v) => o.BindIpv6 = Bool("ms_bind_ipv6", v),
+        ["ms_bind_port_min"] = (o, v) => o.BindPortMin = Port("ms_bind_port_min", v),
+        ["ms_bind_port_max"] = (o, v) => o.BindPortMax = Port("ms_bind_port_max", v),
+        ["osd_heartbeat_interval"] = (o, v) => o.HeartbeatInterval = Seconds("osd_heartbeat_interval", v),
+        ["osd_heartbeat_grace"] = (o, v) => o.HeartbeatGrace = Seconds("osd_heartbeat_grace", v),
+        ["osd_heartbeat_min_size"] = (o, v) => o.HeartbeatMinSize = (uint)Int("osd_heartbeat_min_size", v, 0, int.MaxValue),
+        ["osd_heartbeat_min_peers"] = (o, v) => o.HeartbeatMinPeers = Int("osd_heartbeat_min_peers", v, 1, 1000),
+        ["osd_beacon_report_interval"] = (o, v) => o.BeaconInterval = Seconds("osd_beacon_report_interval", v),
+        ["osd_mon_report_interval"] = (o, v) => o.MonReportInterval = Seconds("osd_mon_report_interval", v),
+        ["mon_client_ping_interval"] = (o, v) => o.MonPingInterval = Seconds("mon_client_ping_interval", v),
+        ["mon_client_ping_timeout"] = (o, v) => o.MonPingTimeout = Seconds("mon_client_ping_timeout", v),
+        ["mon_client_hunt_interval"] = (o, v) => o.MonHuntInterval = Seconds("mon_client_hunt_interval", v),
+        ["mon_client_hunt_interval_backoff"] = (o, v) => o.MonHuntBackoff = Float("mon_client_hunt_interval_backoff", v, 1),
+        ["mon_client_hunt_interval_max_multiple"] = (o, v) => o.MonHuntMaxMultiple = Float("mon_client_hunt_interval_max_multiple", v, 1),
+        ["mon_client_hunt_parallel"] = (o, v) => o.MonHuntParallel = Int("mon_client_hunt_parallel", v, 1, 100),
+        ["client_mount_timeout"] = (o, v) => o.MonConnectTimeout = Seconds("client_mount_timeout", v),
+    };
+
+    /// <summary>The option names read.</summary>
+    public static IReadOnlyCollection<string> Names => Setters.Keys;
+
+    /// <summary>Sets every option <paramref name="conf"/> has for <c>osd.{options.Id}</c>.</summary>
+    public static void Apply(CephConf conf, OsdOptions options)
+    {
+        string entity = $"osd.{options.Id.ToString(CultureInfo.InvariantCulture)}";
+        foreach (string name in Setters.Keys)
+        {
+            if (conf.Get(entity, name) is string value)
+            {
+                Set(options, name, value);
+            }
+        }
+    }
+
+    /// <summary>Sets one option by its Ceph name (spaces or underscores).</summary>
+    public static void Set(OsdOptions options, string name, string value)
+    {
+        string key = CephConf.NormalizeKey(name);
+        if (!Setters.TryGetValue(key, out Action<OsdOptions, string>? set))
+        {
+            throw new OsdConfigException($"{name} is not an option this OSD reads");
+        }
+
+        set(options, value.Trim());
+    }
+
+    /// <summary>Checks the options that only make sense together.</summary>
+    public static void Validate(OsdOptions options)
+    {
+        if (options.BindPortMin > options.BindPortMax)
+        {
+            throw new OsdConfigException($"ms_bind_port_min {options.BindPortMin} is above ms_bind_port_max {options.BindPortMax}");
+        }
+
+        if (options.HeartbeatInterval <= TimeSpan.Zero || options.HeartbeatGrace <= TimeSpan.Zero || options.MonHuntInterval <= TimeSpan.Zero
+            || options.MonPingInterval <= TimeSpan.Zero || options.MonReportInterval <= TimeSpan.Zero || options.BeaconInterval <= TimeSpan.Zero)
+        {
+            throw new OsdConfigException("heartbeat, report, ping and hunt intervals must be positive");
+        }
+    }
+
+    private static Guid Uuid(string name, string v) =>
+        Guid.TryParse(v, out Guid g) ? g : throw Bad(name, v, "a uuid");
+
+    private static string? Addr(string name, string v)
+    {
+        _ = AddressPicker.ParseAddr(name, v); // fails now, with the option named, rather than at bind time
+        return v.Length == 0 ? null : v;
+    }
+
+    private static string? Networks(string name, string v)
+    {
+        _ = AddressPicker.ParseNetworks(name, v);
+        return v.Length == 0 ? null : v;
+    }
+
+    // Ceph's strict_strtob: "true", "false" (any case) or an integer.
+    private static bool Bool(string name, string v) =>
+        v.Equals("true", StringComparison.OrdinalIgnoreCase) ? true
+        : v.Equals("false", StringComparison.OrdinalIgnoreCase) ? false
+        : long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) ? n != 0
+        : throw Bad(name, v, "'true' or 'false'");
+
+    private static int Int(string name, string v, int min, int max) =>
+        int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max
+            ? n
+            : throw Bad(name, v, $"an integer in {min}..{max}");
+
+    private static int Port(string name, string v) => Int(name, v, 0, 65535);
+
+    private static double Float(string name, string v, double min) =>
+        double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d) && d >= min
+            ? d
+            : throw Bad(name, v, $"a number of at least {min.ToString(CultureInfo.InvariantCulture)}");
+
+    // Durations are seconds; fractions are accepted (Ceph takes whole seconds for some of these).
+    private static TimeSpan Seconds(string name, string v) =>
+        double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d) && d > 0 && d < TimeSpan.MaxValue.TotalSeconds
+            ? TimeSpan.FromSeconds(d)
+            : throw Bad(name, v, "a positive number of seconds");
+
+    private static OsdConfigException Bad(string name, string value, string expected) =>
+        new($"{name} = '{value}' is not {expected}");
+}
