@@ -102,6 +102,13 @@ public sealed partial class MonHunter(IReadOnlyList<EntityAddrVec> monitors, Osd
                 return new MonSessionFound(won, attempt, DateTime.UtcNow - started);
             }
 
+            // At start a refusal is the cluster's answer, not an outage: every monitor we reached said no to our
+            // auth method (AUTH_BAD_METHOD), and asking again would only be refused again.
+            if (deadline is not null && dialled.All(c => c.Failure?.Kind == KestrelMessenger.Protocol.FailureKind.AuthRefused))
+            {
+                throw new MonRefusedException(MonRefusal.AuthRefused, $"the monitors refused our authentication ({reasons})");
+            }
+
             TimeSpan rest = attemptEnd - DateTime.UtcNow;
             Log.AttemptFailed(logger, options.Id, attempt, reasons, Math.Max(0, rest.TotalSeconds));
             if (attempt == 1)

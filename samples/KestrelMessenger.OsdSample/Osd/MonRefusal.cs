@@ -15,6 +15,8 @@ public enum MonRefusal
     UuidInUse,
     /// <summary>Booted, but never reported up within the boot timeout (not in CRUSH, `noup`…).</summary>
     NotMarkedUp,
+    /// <summary>Every monitor refused the auth method or modes we offer (a cephx-only cluster, for now).</summary>
+    AuthRefused,
 }
 
 /// <summary>The monitors refused this OSD, or could not be reached in time: start fails with exit code 2.</summary>
