@@ -41,6 +41,10 @@ public static class MessageTypes
     public const ushort OsdBoot = 71;
     /// <summary>MSG_OSD_BEACON.</summary>
     public const ushort OsdBeacon = 79;
+    /// <summary>MSG_COMMAND: a command for a daemon (<c>ceph tell</c>).</summary>
+    public const ushort Command = 97;
+    /// <summary>MSG_COMMAND_REPLY.</summary>
+    public const ushort CommandReply = 98;
     /// <summary>MSG_MGR_MAP.</summary>
     public const ushort MgrMap = 0x704;
 
@@ -66,6 +70,8 @@ public static class MessageTypes
         OsdPing => "osd_ping",
         OsdBoot => "osd_boot",
         OsdBeacon => "osd_beacon",
+        Command => "command",
+        CommandReply => "command_reply",
         MgrMap => "mgrmap",
         _ => "unknown",
     };
