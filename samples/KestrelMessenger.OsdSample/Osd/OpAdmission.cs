@@ -9,7 +9,10 @@ namespace KestrelMessenger.OsdSample.Osd;
 /// </summary>
 internal static class OpAdmission
 {
-    /// <summary><c>CEPH_OSD_FLAG_RETURNVEC</c>: the client wants rvals and out-data of a successful write request.</summary>
+    /// <summary>
+    /// <c>CEPH_OSD_FLAG_RETURNVEC</c>: the client wants rvals and out-data of a successful write request
+    /// (0x4000000: what 16.2.15's own <c>ceph_osd_flag_name</c> calls "returnvec").
+    /// </summary>
     public const uint ReturnVecFlag = 0x4000000;
 
     private const ushort ModeMask = 0xf000;

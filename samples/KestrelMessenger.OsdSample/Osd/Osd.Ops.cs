@@ -19,6 +19,9 @@ public sealed partial class Osd
             case MOSDOp request:
                 HandleOp(request);
                 return true;
+            case MCommand command:
+                HandleCommand(command);
+                return true;
             default:
                 return false;
         }

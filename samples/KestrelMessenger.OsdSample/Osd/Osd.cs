@@ -10,7 +10,7 @@ namespace KestrelMessenger.OsdSample.Osd;
 
 /// <summary>
 /// The OSD: the dispatcher at the head of the public and cluster messengers. Client ops arrive on
-/// public (<see cref="MOSDOp"/>, handled in Osd.Ops.cs);
+/// public (<see cref="MOSDOp"/>, handled in Osd.Ops.cs; <see cref="MCommand"/>, in Osd.Commands.cs);
 /// replication runs over cluster with the sample's <see cref="MOsdRepOp"/> (Osd.Replication.cs).
 /// </summary>
 public sealed partial class Osd(
