@@ -52,8 +52,8 @@ public class ObjectIoTests
         Assert.Equal(replacement, ObjectStoreBytes(cluster, replica.Id));
 
         Assert.Equal(0, (await client.SendAsync(primary, "greeting", new OsdOp(OsdOpCode.Delete))).Result);
-        Assert.Null(cluster.Get(primary.Id).Store.Stat(1, "", "greeting"));
-        Assert.Null(cluster.Get(replica.Id).Store.Stat(1, "", "greeting"));
+        Assert.Null(cluster.Get(primary.Id).Store.Stat(Greeting));
+        Assert.Null(cluster.Get(replica.Id).Store.Stat(Greeting));
     }
 
     [Fact]
@@ -63,13 +63,15 @@ public class ObjectIoTests
         OsdInfo osd = (await cluster.StartAsync(0)).Info!;
         await using var client = new OsdClient(transport);
 
+        // A request that only reads a missing object is refused whole, before any op runs (rval 0), as Ceph does.
         MOSDOpReply read = await client.SendAsync(osd, "nobody", OsdOp.Extent(OsdOpCode.Read, 0, 0));
-        Assert.Equal((ENOENT, ENOENT), (read.Result, read.Ops[0].Rval));
+        Assert.Equal((ENOENT, 0), (read.Result, read.Ops[0].Rval));
         Assert.Equal(ENOENT, (await client.SendAsync(osd, "nobody", new OsdOp(OsdOpCode.Stat))).Result);
         Assert.Equal(ENOENT, (await client.SendAsync(osd, "nobody", new OsdOp(OsdOpCode.Delete))).Result);
 
+        // No object classes are loaded: a class call is refused whole, as Ceph refuses a class it cannot open.
         MOSDOpReply call = await client.SendAsync(osd, "nobody", new OsdOp(OsdOpCode.Call));
-        Assert.Equal((EOPNOTSUPP, EOPNOTSUPP), (call.Result, call.Ops[0].Rval));
+        Assert.Equal((EOPNOTSUPP, 0), (call.Result, call.Ops[0].Rval));
         Assert.Equal(EOPNOTSUPP, (await client.SendAsync(osd, "nobody", new OsdOp(0x9999))).Result);
     }
 
@@ -109,10 +111,12 @@ public class ObjectIoTests
 
         Assert.Equal((golden.Tid, golden.ObjectName, golden.Result, golden.Flags, golden.RetryAttempt), (reply.Tid, reply.ObjectName, reply.Result, reply.Flags, reply.RetryAttempt));
         Assert.Equal(golden.Ops.Select(o => (o.Code, o.Rval)), reply.Ops.Select(o => (o.Code, o.Rval)));
-        Assert.Equal(4096, cluster.Get(0).Store.Stat(request.Pool, request.Namespace, request.ObjectName)!.Value.Size);
+        Assert.Equal(4096, cluster.Get(0).Store.Stat(ObjectId.Of(request))!.Value.Size);
     }
 
-    private static byte[] ObjectStoreBytes(LocalCluster cluster, int id) => cluster.Get(id).Store.Read(1, "", "greeting", 0, 0)!;
+    private static readonly ObjectId Greeting = ObjectId.Create(1, "", "", "greeting");
+
+    private static byte[] ObjectStoreBytes(LocalCluster cluster, int id) => cluster.Get(id).Store.Read(Greeting)!;
 
     private static Frame Decode(string title, out byte[] wire)
     {

@@ -12,11 +12,14 @@ public sealed class OsdClient(IMessengerTransport transport) : IAsyncDisposable
 
     public Messenger Messenger => _objecter.Messenger;
 
-    public Task<MOSDOpReply> SendAsync(OsdInfo osd, string objectName, params OsdOp[] ops)
+    public Task<MOSDOpReply> SendAsync(OsdInfo osd, string objectName, params OsdOp[] ops) => SendAsync(osd, Request(objectName, ops));
+
+    /// <summary>A request for <paramref name="objectName"/> in pool 1 with a fresh tid, to adjust before sending.</summary>
+    public MOSDOp Request(string objectName, params OsdOp[] ops)
     {
         var request = new MOSDOp { Tid = _objecter.NextTid(), ObjectName = objectName, Locator = new ObjectLocator(1), Pgid = new PgId(1, 7), MapEpoch = 1 };
         request.Ops.AddRange(ops);
-        return SendAsync(osd, request);
+        return request;
     }
 
     public Task<MOSDOpReply> SendAsync(OsdInfo osd, MOSDOp request) => _objecter.SubmitAsync(osd.Public, request).WaitAsync(TimeSpan.FromSeconds(15));

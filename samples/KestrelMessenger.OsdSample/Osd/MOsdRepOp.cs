@@ -6,13 +6,18 @@ namespace KestrelMessenger.OsdSample.Osd;
 /// <summary>
 /// The sample's own replication message (primary → replica over the cluster messenger), showing how
 /// to add a message type: derive from <see cref="Message"/>, encode the front, register the type
-/// number with the messenger's <see cref="MessageRegistry"/>. (Ceph's MOSDRepOp carries a whole PG
-/// transaction; this one carries one object mutation.)
+/// number with the messenger's <see cref="MessageRegistry"/>. Like Ceph's MOSDRepOp it carries a whole
+/// transaction, here for one object: its full identity (pool, namespace, locator key, name), the
+/// mtime and snapset seq to stamp, and the steps in order; their bytes are the data segment, in step
+/// order. The replica applies all of them or none.
 /// </summary>
 public sealed class MOsdRepOp : Message
 {
     /// <summary>Type number, outside Ceph's range.</summary>
     public const ushort TypeId = 0x7E01;
+
+    // kind u8, offset u64, length u64, data length u32.
+    private const int StepSize = 21;
 
     /// <summary>Creates an empty repop.</summary>
     public MOsdRepOp() : base(TypeId)
@@ -20,20 +25,41 @@ public sealed class MOsdRepOp : Message
         Priority = MessagePriority.High;
     }
 
-    /// <summary>What the primary did.</summary>
-    public RepOpKind Kind { get; set; }
+    /// <summary>The object.</summary>
+    public ObjectId Object { get; set; } = new(0, "", "", "");
 
-    /// <summary>Object pool.</summary>
-    public long Pool { get; set; }
+    /// <summary>The modification time the primary stamped.</summary>
+    public UTime MTime { get; set; }
 
-    /// <summary>Object namespace.</summary>
-    public string Namespace { get; set; } = "";
+    /// <summary>The snapset seq the object carries afterwards.</summary>
+    public ulong SnapSeq { get; set; }
 
-    /// <summary>Object name.</summary>
-    public string ObjectName { get; set; } = "";
+    /// <summary>The transaction. When decoded, each step's data is a slice of <see cref="Message.Data"/>.</summary>
+    public List<Mutation> Mutations { get; } = [];
 
-    /// <summary>Write offset.</summary>
-    public ulong Offset { get; set; }
+    /// <summary>A repop for <paramref name="mutations"/>, with their bytes copied into its own data segment.</summary>
+    public static MOsdRepOp For(ObjectId id, IReadOnlyList<Mutation> mutations, UTime mtime, ulong snapSeq)
+    {
+        ArgumentNullException.ThrowIfNull(mutations);
+        byte[] data = new byte[mutations.Sum(m => (long)m.Data.Length)];
+        var repop = new MOsdRepOp { Object = id, MTime = mtime, SnapSeq = snapSeq };
+        int at = 0;
+        foreach (Mutation m in mutations)
+        {
+            m.Data.Span.CopyTo(data.AsSpan(at));
+            at += m.Data.Length;
+        }
+
+        repop.Data = MessageBuffer.CopyOf(data);
+        at = 0;
+        foreach (Mutation m in mutations)
+        {
+            repop.Mutations.Add(m with { Data = repop.Data.Memory.Slice(at, m.Data.Length) });
+            at += m.Data.Length;
+        }
+
+        return repop;
+    }
 
     /// <inheritdoc />
     protected override bool EncodesPayload => true;
@@ -41,37 +67,57 @@ public sealed class MOsdRepOp : Message
     /// <inheritdoc />
     protected override void EncodePayload(DencWriter front, ulong features)
     {
-        StructToken t = front.BeginStruct(1, 1);
-        front.WriteU8((byte)Kind);
-        front.WriteI64(Pool);
-        front.WriteString(Namespace);
-        front.WriteString(ObjectName);
-        front.WriteU64(Offset);
+        StructToken t = front.BeginStruct(2, 2);
+        front.WriteI64(Object.Pool);
+        front.WriteString(Object.Namespace);
+        front.WriteString(Object.Key);
+        front.WriteString(Object.Name);
+        MTime.Encode(front);
+        front.WriteU64(SnapSeq);
+        front.WriteU32((uint)Mutations.Count);
+        foreach (Mutation m in Mutations)
+        {
+            front.WriteU8((byte)m.Kind);
+            front.WriteU64(m.Offset);
+            front.WriteU64(m.Length);
+            front.WriteU32((uint)m.Data.Length);
+        }
+
         front.EndStruct(t);
     }
 
     /// <inheritdoc />
     protected override void DecodePayload(ref DencReader front)
     {
-        StructHeader h = front.BeginStruct(1, "MOsdRepOp");
-        Kind = (RepOpKind)front.ReadU8();
-        Pool = front.ReadI64();
-        Namespace = front.ReadString();
-        ObjectName = front.ReadString();
-        Offset = front.ReadU64();
+        StructHeader h = front.BeginStruct(2, "MOsdRepOp");
+        if (h.Version < 2)
+        {
+            throw new DecodeException($"MOsdRepOp v{h.Version} carries no locator key and no transaction; v2 is required");
+        }
+
+        Object = new ObjectId(front.ReadI64(), front.ReadString(), front.ReadString(), front.ReadString());
+        MTime = UTime.Decode(ref front);
+        SnapSeq = front.ReadU64();
+        int count = front.ReadCount(StepSize);
+        ReadOnlyMemory<byte> data = Data.Memory;
+        Mutations.Clear();
+        for (int i = 0; i < count; i++)
+        {
+            var kind = (MutationKind)front.ReadU8();
+            ulong offset = front.ReadU64();
+            ulong length = front.ReadU64();
+            uint dataLength = front.ReadU32();
+            if (dataLength > (uint)data.Length)
+            {
+                throw new DecodeException($"repop step {i} claims {dataLength} data bytes but only {data.Length} remain");
+            }
+
+            Mutations.Add(new Mutation(kind, offset, length, data[..(int)dataLength]));
+            data = data[(int)dataLength..];
+        }
+
         front.EndStruct(h);
     }
-}
-
-/// <summary>A replicated mutation.</summary>
-public enum RepOpKind : byte
-{
-    /// <summary>Write the data segment at the offset.</summary>
-    Write = 1,
-    /// <summary>Replace the object with the data segment.</summary>
-    WriteFull = 2,
-    /// <summary>Remove the object.</summary>
-    Delete = 3,
 }
 
 /// <summary>The replica's acknowledgement of a <see cref="MOsdRepOp"/> (same tid).</summary>

@@ -10,13 +10,14 @@ namespace KestrelMessenger.OsdSample.Osd;
 
 /// <summary>
 /// The OSD: the dispatcher at the head of the public and cluster messengers. Client ops arrive on
-/// public (<see cref="MOSDOp"/>, handled in Osd.Ops.cs); replication runs over cluster with the
-/// sample's <see cref="MOsdRepOp"/>.
+/// public (<see cref="MOSDOp"/>, handled in Osd.Ops.cs; <see cref="MCommand"/>, in Osd.Commands.cs);
+/// replication runs over cluster with the sample's <see cref="MOsdRepOp"/> (Osd.Replication.cs).
 /// </summary>
 public sealed partial class Osd(
-    IOptions<OsdOptions> options, OsdMap map, ObjectStore store, HeartbeatMonitor heartbeats, MonClient monc, IServiceProvider services, ILogger<Osd> logger) : IDispatcher
+    IOptions<OsdOptions> options, IOptions<OsdOpLimits> limits, OsdMap map, ObjectStore store, HeartbeatMonitor heartbeats, MonClient monc, IServiceProvider services, ILogger<Osd> logger) : IDispatcher
 {
     private readonly OsdOptions _options = options.Value;
+    private readonly OsdOpLimits _limits = limits.Value;
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<int>> _pendingRepOps = new();
     private readonly CancellationTokenSource _stopping = new();
     private Task _heartbeat = Task.CompletedTask;
@@ -69,63 +70,6 @@ public sealed partial class Osd(
                 return ValueTask.FromResult(true);
             default:
                 return ValueTask.FromResult(HandleClientMessage(message));
-        }
-    }
-
-    /// <summary>Applies a replicated mutation from the primary and acknowledges it.</summary>
-    private void HandleRepOp(MOsdRepOp repop)
-    {
-        int result = 0;
-        switch (repop.Kind)
-        {
-            case RepOpKind.Write:
-                store.Write(repop.Pool, repop.Namespace, repop.ObjectName, (long)repop.Offset, repop.Data.Span);
-                break;
-            case RepOpKind.WriteFull:
-                store.WriteFull(repop.Pool, repop.Namespace, repop.ObjectName, repop.Data.Span);
-                break;
-            case RepOpKind.Delete:
-                result = store.Delete(repop.Pool, repop.Namespace, repop.ObjectName) ? 0 : -2;
-                break;
-        }
-
-        repop.Connection?.SendMessage(new MOsdRepOpReply { Tid = repop.Tid, Result = result });
-    }
-
-    /// <summary>
-    /// Sends a mutation to the replica (the next OSD in the map) and waits for its acknowledgement.
-    /// A replica that heartbeats report failed is skipped: the write goes on degraded, as Ceph's
-    /// does once the failed OSD is marked down.
-    /// </summary>
-    internal async Task<int> ReplicateAsync(RepOpKind kind, long pool, string ns, string name, ulong offset, ReadOnlyMemory<byte> data)
-    {
-        OsdInfo? replica = map.ReplicaOf(Id);
-        if (replica is null || heartbeats.FailedPeers.Contains(replica.Id))
-        {
-            return 0;
-        }
-
-        ulong tid = (ulong)Interlocked.Increment(ref _nextRepTid);
-        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pendingRepOps[tid] = done;
-        var repop = new MOsdRepOp { Tid = tid, Kind = kind, Pool = pool, Namespace = ns, ObjectName = name, Offset = offset, Data = MessageBuffer.CopyOf(data.Span) };
-        IConnection connection = Messenger("cluster").ConnectTo(EntityType.Osd, replica.Cluster);
-        if (!connection.SendMessage(repop))
-        {
-            _pendingRepOps.TryRemove(tid, out _);
-            OsdLog.ReplicationFailed(logger, Id, name, replica.Id, connection.CloseReason ?? "connection closed");
-            return -5; // -EIO
-        }
-
-        try
-        {
-            return await done.Task.WaitAsync(_options.ReplicationTimeout);
-        }
-        catch (TimeoutException)
-        {
-            _pendingRepOps.TryRemove(tid, out _);
-            OsdLog.ReplicationFailed(logger, Id, name, replica.Id, $"no acknowledgement within {_options.ReplicationTimeout.TotalSeconds} s");
-            return -5; // -EIO
         }
     }
 }

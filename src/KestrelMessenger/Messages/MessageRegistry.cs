@@ -23,6 +23,8 @@ public sealed class MessageRegistry
         .Register<Mon.MMonGetVersionReply>(MessageTypes.MonGetVersionReply)
         .Register<Mon.MMonCommand>(MessageTypes.MonCommand)
         .Register<Mon.MMonCommandAck>(MessageTypes.MonCommandAck)
+        .Register<MCommand>(MessageTypes.Command)
+        .Register<MCommandReply>(MessageTypes.CommandReply)
         .Register<Osd.MOSDBoot>(MessageTypes.OsdBoot)
         .Register<Osd.MOSDBeacon>(MessageTypes.OsdBeacon)
         .Register<Osd.MOSDFailure>(MessageTypes.OsdFailure)

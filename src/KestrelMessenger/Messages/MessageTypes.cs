@@ -43,6 +43,10 @@ public static class MessageTypes
     public const ushort OsdFailure = 72;
     /// <summary>MSG_OSD_BEACON.</summary>
     public const ushort OsdBeacon = 79;
+    /// <summary>MSG_COMMAND: a command for a daemon (<c>ceph tell</c>).</summary>
+    public const ushort Command = 97;
+    /// <summary>MSG_COMMAND_REPLY.</summary>
+    public const ushort CommandReply = 98;
     /// <summary>MSG_MGR_MAP.</summary>
     public const ushort MgrMap = 0x704;
 
@@ -69,6 +73,8 @@ public static class MessageTypes
         OsdBoot => "osd_boot",
         OsdFailure => "osd_failure",
         OsdBeacon => "osd_beacon",
+        Command => "command",
+        CommandReply => "command_reply",
         MgrMap => "mgrmap",
         _ => "unknown",
     };
