@@ -41,6 +41,9 @@ public sealed class MessageRegistry
         return this;
     }
 
+    /// <summary>The types with a typed class.</summary>
+    public IReadOnlyCollection<ushort> RegisteredTypes => [.. _factories.Keys];
+
     /// <summary>True when <paramref name="type"/> has a typed class.</summary>
     public bool IsRegistered(ushort type) => _factories.ContainsKey(type);
 
@@ -77,7 +80,7 @@ public sealed class MessageRegistry
 
             // A typed decoder tripping over hostile bytes (an index, a cast, an overflow) is malformed
             // input like any other: the connection closes with the reason, the process goes on.
-            throw new DecodeException($"{e.GetType().Name}: {e.Message}");
+            throw new DecodeException($"{e.GetType().Name}: {e.Message}", e);
         }
     }
 
