@@ -82,16 +82,23 @@ public sealed partial class MonHunter(IReadOnlyList<EntityAddrVec> monitors, Osd
 
             TimeSpan window = options.MonHuntInterval * _backoff.StartAttempt();
             DateTime attemptEnd = DateTime.UtcNow + window;
+            bool cutShort = false;
             if (deadline is DateTime d && attemptEnd > d)
             {
                 attemptEnd = d;
+                cutShort = true;
             }
 
             IConnection[] dialled = [.. Candidates().Select(m => messenger.ConnectTo(EntityType.Mon, m))];
             IConnection? won = await FirstReadyAsync(dialled, attemptEnd, ct);
-            reasons = string.Join("; ", dialled.Where(c => !ReferenceEquals(c, won))
-                .Select(c => $"{c.PeerAddrs}: {c.CloseReason ?? $"no answer within {window.TotalSeconds:0.#} s"}"));
-            foreach (IConnection other in dialled.Where(c => !ReferenceEquals(c, won)))
+            IConnection[] lost = [.. dialled.Where(c => !ReferenceEquals(c, won))];
+
+            // An attempt the deadline cut short before any verdict says nothing new: keep the last attempt's reasons.
+            if (!(cutShort && reasons.Length > 0 && lost.All(c => c.Failure is null)))
+            {
+                reasons = string.Join("; ", lost.Select(c => $"{c.PeerAddrs}: {c.CloseReason ?? $"no answer within {window.TotalSeconds:0.#} s"}"));
+            }
+            foreach (IConnection other in lost)
             {
                 other.MarkDown();
             }

@@ -1,4 +1,5 @@
 using KestrelMessenger.Messages.Osd;
+using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.OsdSample.Osd;
 

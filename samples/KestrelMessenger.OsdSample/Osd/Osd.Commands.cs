@@ -1,4 +1,5 @@
 using KestrelMessenger.Messages;
+using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.OsdSample.Osd;
 

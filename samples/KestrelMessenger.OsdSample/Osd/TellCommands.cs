@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.OsdSample.Osd;
 

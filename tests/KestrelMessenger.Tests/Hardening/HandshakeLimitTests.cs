@@ -32,15 +32,8 @@ public class HandshakeLimitTests
 
     [Theory]
     [MemberData(nameof(PreambleOnlyCases))]
-    public async Task A_frame_refused_from_its_preamble_closes_the_connection_before_its_body_arrives(string what, Func<IPEndPoint, byte[]> bytes, string reason)
-    {
-        await using MessengerTestHost host = await StartAsync();
-        IPEndPoint server = host.Messenger("osd").MyAddrs[0].EndPoint!;
-        await using RawMsgr2Peer peer = await RawMsgr2Peer.ConnectAsync(server);
-        await peer.SendAsync(bytes(server));
-        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)), $"{what}: the connection should be closed");
-        await host.Logs.WaitForAsync(reason);
-    }
+    public Task A_frame_refused_from_its_preamble_closes_the_connection_before_its_body_arrives(string what, Func<IPEndPoint, byte[]> bytes, string reason) =>
+        ClosedWithReasonAsync(what, bytes, reason);
 
     [Fact]
     public async Task Twenty_unauthenticated_peers_announcing_16_MiB_hellos_are_all_turned_away_at_the_preamble()
@@ -75,7 +68,11 @@ public class HandshakeLimitTests
 
     [Theory]
     [MemberData(nameof(MalformedHelloCases))]
-    public async Task A_malformed_hello_closes_the_connection_with_the_reason(string what, Func<IPEndPoint, byte[]> bytes, string reason)
+    public Task A_malformed_hello_closes_the_connection_with_the_reason(string what, Func<IPEndPoint, byte[]> bytes, string reason) =>
+        ClosedWithReasonAsync(what, bytes, reason);
+
+    /// <summary>Sends <paramref name="bytes"/> from a raw peer; the server must close it and log <paramref name="reason"/>.</summary>
+    private static async Task ClosedWithReasonAsync(string what, Func<IPEndPoint, byte[]> bytes, string reason)
     {
         await using MessengerTestHost host = await StartAsync();
         IPEndPoint server = host.Messenger("osd").MyAddrs[0].EndPoint!;

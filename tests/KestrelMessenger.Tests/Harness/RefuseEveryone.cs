@@ -1,5 +1,6 @@
 using KestrelMessenger.Protocol;
 using KestrelMessenger.Protocol.Auth;
+using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.Tests.Harness;
 

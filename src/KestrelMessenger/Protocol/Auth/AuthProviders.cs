@@ -65,16 +65,3 @@ public interface IAuthServer
     /// <summary>Judges an AUTH_REQUEST or AUTH_REQUEST_MORE.</summary>
     AuthServerResult HandleAuthRequest(AuthServerRequest request);
 }
-
-/// <summary>Negative errno values that appear on the wire.</summary>
-public static class Errno
-{
-    /// <summary>Permission denied.</summary>
-    public const int EACCES = -13;
-    /// <summary>Busy (a monitor without quorum).</summary>
-    public const int EBUSY = -16;
-    /// <summary>Invalid argument.</summary>
-    public const int EINVAL = -22;
-    /// <summary>Operation not supported.</summary>
-    public const int EOPNOTSUPP = -95;
-}
