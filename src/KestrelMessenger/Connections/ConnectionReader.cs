@@ -14,7 +14,7 @@ namespace KestrelMessenger.Connections;
 /// The one read loop of a READY connection: takes frames off the transport while the connection's
 /// throttle and the messenger's dispatch queue have room, judges each from its preamble (legal in
 /// READY, within the limits) before its body is buffered, and hands messages on in order. It ends with
-/// the reason the connection must close; it never throws.
+/// the reason the connection must close; it never throws (a bug of ours is logged and closes the connection).
 /// </summary>
 internal sealed class ConnectionReader(MessengerConnection connection, IConnectionOwner owner, ConnectionThrottle throttle)
 {
@@ -75,6 +75,12 @@ internal sealed class ConnectionReader(MessengerConnection connection, IConnecti
             return e is Microsoft.AspNetCore.Connections.ConnectionAbortedException or ObjectDisposedException
                 ? new ConnectionFailure(FailureKind.Local, "connection aborted locally")
                 : new ConnectionFailure(FailureKind.PeerClosed, "peer reset the connection");
+        }
+        catch (Exception e)
+        {
+            // A bug of ours, not the peer's doing: say so loudly, and still close this connection cleanly.
+            MessengerLog.ReaderFailed(owner.Logger, e, owner.Name, connection.PeerName.ToString());
+            return new ConnectionFailure(FailureKind.ProtocolError, $"internal error reading from the peer: {e.GetType().Name}");
         }
     }
 

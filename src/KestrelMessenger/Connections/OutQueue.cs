@@ -60,7 +60,7 @@ internal sealed class OutQueue
 
             queue.Enqueue(message);
             _waiting++;
-            int count = ++_count;
+            int count = Interlocked.Increment(ref _count);
             long bytes = Interlocked.Add(ref _bytes, size);
             PeakCount = Math.Max(PeakCount, count);
             PeakBytes = Math.Max(PeakBytes, bytes);
@@ -71,11 +71,9 @@ internal sealed class OutQueue
     /// <summary>The writer copied a message taken by <see cref="Drain"/> into the transport (or dropped it).</summary>
     public void Written(long size)
     {
-        lock (_lock)
-        {
-            _count--;
-            Interlocked.Add(ref _bytes, -size);
-        }
+        // No lock: the counters are atomic, and the writer must not contend with producers per message.
+        Interlocked.Decrement(ref _count);
+        Interlocked.Add(ref _bytes, -size);
     }
 
     /// <summary>Asks for a KEEPALIVE2 stamped <paramref name="stamp"/>, replacing an earlier one not yet sent.</summary>

@@ -35,6 +35,9 @@ internal static partial class MessengerLog
     [LoggerMessage(17, LogLevel.Information, "Messenger {Messenger}: closing the connection to {Peer} at {Remote}: idle for {Seconds} s (ms_connection_idle_timeout {Timeout} s)")]
     public static partial void ConnectionIdle(ILogger logger, string messenger, string peer, string remote, double seconds, double timeout);
 
+    [LoggerMessage(18, LogLevel.Error, "Messenger {Messenger}: the read loop for {Peer} failed; closing the connection")]
+    public static partial void ReaderFailed(ILogger logger, Exception exception, string messenger, string peer);
+
     [LoggerMessage(20, LogLevel.Debug, "Messenger {Messenger}: discarding old message seq {Seq} from {Peer} (in_seq {InSeq})")]
     public static partial void DiscardedOldMessage(ILogger logger, string messenger, ulong seq, string peer, ulong inSeq);
 

@@ -35,12 +35,6 @@ public sealed class FrameChannel(IDuplexPipe transport, FrameLimits limits, Fram
     private ArrayBufferWriter<byte>? _received;
     private bool _authenticated;
 
-    /// <summary>A channel that applies <paramref name="limits"/> throughout (no pre-auth limits).</summary>
-    public FrameChannel(IDuplexPipe transport, FrameLimits limits)
-        : this(transport, limits, limits)
-    {
-    }
-
     /// <summary>Bytes written so far.</summary>
     public long BytesSent { get; private set; }
 
