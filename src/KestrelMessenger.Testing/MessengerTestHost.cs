@@ -1,6 +1,7 @@
 using KestrelMessenger.Hosting;
 using KestrelMessenger.Transport;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -44,6 +45,12 @@ public sealed class MessengerTestHost : IAsyncDisposable
         if (transport == TransportKind.Memory)
         {
             builder.Services.AddSingleton<IMessengerTransport>(new MemoryTransport());
+        }
+        else
+        {
+            // A host whose messengers bind nothing would get Kestrel's default http://localhost:5000, and two
+            // such hosts at once would collide: give Kestrel a free port instead (ignored when messengers bind).
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
         }
 
         configure(builder.Services);
