@@ -16,17 +16,11 @@ internal static class OpAdmission
     /// </summary>
     public const uint ReturnVecFlag = 0x4000000;
 
-    private const ushort ModeMask = 0xf000;
-    private const ushort ModeWrite = 0x2000;
-    private const ushort ModeCache = 0x8000;
-    private const ushort TypeMask = 0x0f00;
-    private const ushort TypePg = 0x0500;
-
     /// <summary>True for ops on the PG rather than an object (PGNLS…): Ceph's <c>do_pg_op</c>.</summary>
-    public static bool IsPgOp(ushort code) => (code & TypeMask) == TypePg && (code & ModeMask) != 0;
+    public static bool IsPgOp(ushort code) => OsdOpCode.IsPgOp(code);
 
     /// <summary>Ceph's <c>may_write</c>: some op has the write mode bit.</summary>
-    public static bool MayWrite(MOSDOp request) => request.Ops.Any(o => (o.Code & ModeWrite) != 0);
+    public static bool MayWrite(MOSDOp request) => request.Ops.Any(o => OsdOpCode.IsWrite(o.Code));
 
     /// <summary>
     /// 0 when the request may run; otherwise its errno, checked in Ceph's order: an op vector with no
@@ -42,7 +36,7 @@ internal static class OpAdmission
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(limits);
-        if (!request.Ops.Any(o => (o.Code & ModeMask) != 0))
+        if (!request.Ops.Any(o => OsdOpCode.HasMode(o.Code)))
         {
             return Errno.EINVAL;
         }
@@ -78,7 +72,7 @@ internal static class OpAdmission
             return Errno.EOPNOTSUPP;
         }
 
-        bool mayCache = request.Ops.Any(o => (o.Code & ModeCache) != 0);
+        bool mayCache = request.Ops.Any(o => OsdOpCode.IsCache(o.Code));
         return !objectExists && !mayCache ? Errno.ENOENT : 0;
     }
 }

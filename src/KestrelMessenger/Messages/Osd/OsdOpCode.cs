@@ -9,8 +9,12 @@ namespace KestrelMessenger.Messages.Osd;
 /// </summary>
 public static class OsdOpCode
 {
+    private const ushort ModeMask = 0xf000;
     private const ushort ModeRead = 0x1000;
     private const ushort ModeWrite = 0x2000;
+    private const ushort ModeCache = 0x8000;
+    private const ushort TypeMask = 0x0f00;
+    private const ushort TypePg = 0x0500;
 
     /// <summary>Read an extent.</summary>
     public const ushort Read = 0x1201;
@@ -98,6 +102,15 @@ public static class OsdOpCode
 
     /// <summary>True for ops that modify the object.</summary>
     public static bool IsWrite(ushort code) => (code & ModeWrite) != 0;
+
+    /// <summary>True when the code carries any mode bit (an unknown number still has one; garbage may not).</summary>
+    public static bool HasMode(ushort code) => (code & ModeMask) != 0;
+
+    /// <summary>True for cache-tier ops (Ceph's <c>ceph_osd_op_mode_cache</c>).</summary>
+    public static bool IsCache(ushort code) => (code & ModeCache) != 0;
+
+    /// <summary>True for ops on the PG rather than an object (PGNLS …): Ceph's <c>ceph_osd_op_type_pg</c>.</summary>
+    public static bool IsPgOp(ushort code) => (code & TypeMask) == TypePg && HasMode(code);
 
     /// <summary>True for ops whose argument union is the extent view (offset, length, truncate_size, truncate_seq).</summary>
     public static bool UsesExtent(ushort code) => code is Read or MapExt or SparseRead or Write or WriteFull
