@@ -38,6 +38,9 @@ internal static partial class MessengerLog
     [LoggerMessage(18, LogLevel.Error, "Messenger {Messenger}: the read loop for {Peer} failed; closing the connection")]
     public static partial void ReaderFailed(ILogger logger, Exception exception, string messenger, string peer);
 
+    [LoggerMessage(19, LogLevel.Error, "Messenger {Messenger}: the connection pipeline to {Target} failed; closing the connection")]
+    public static partial void PipelineFailed(ILogger logger, Exception exception, string messenger, string target);
+
     [LoggerMessage(20, LogLevel.Debug, "Messenger {Messenger}: discarding old message seq {Seq} from {Peer} (in_seq {InSeq})")]
     public static partial void DiscardedOldMessage(ILogger logger, string messenger, ulong seq, string peer, ulong inSeq);
 

@@ -337,6 +337,12 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
             {
                 targetFeature.Failure ??= new ConnectionFailure(FailureKind.PeerClosed, "transport closed");
             }
+            catch (Exception e)
+            {
+                // A bug (ours, or in user middleware): logged as one, and the connection still closes for good.
+                MessengerLog.PipelineFailed(Logger, e, Name, target.ToString());
+                targetFeature.Failure ??= new ConnectionFailure(FailureKind.ProtocolError, $"internal error on the connection: {e.GetType().Name}");
+            }
         }
 
         connection.Close(targetFeature.Failure ?? new ConnectionFailure(FailureKind.PeerClosed, "connection closed"));

@@ -5,6 +5,7 @@ using KestrelMessenger.Messages;
 using KestrelMessenger.Protocol;
 using KestrelMessenger.Tests.Harness;
 using KestrelMessenger.Wire;
+using Microsoft.AspNetCore.Connections;
 
 namespace KestrelMessenger.Tests.Hardening;
 
@@ -70,6 +71,24 @@ public class ConnectionLifeTests
         Assert.Equal([16], host.Get<RecordingDispatcher>().Messages.Select(m => m.Front.Length));
         Assert.Equal([1ul], host.Get<RecordingDispatcher>().Messages.Select(m => m.Seq));
         Assert.True(toOsd.IsConnected);
+    }
+
+    [Fact]
+    public async Task A_connection_whose_pipeline_throws_a_bug_closes_with_an_error_logged_instead_of_hanging()
+    {
+        await using MessengerTestHost host = await MessengerTestHost.StartAsync(TransportKind.Tcp, services =>
+        {
+            services.AddCephMessenger("osd", o => { o.Entity = "osd.0"; o.BindTo("v2:127.0.0.1:0"); });
+            services.AddCephMessenger("client", o =>
+            {
+                o.Entity = "client.-1";
+                o.ConnectionMiddleware.Add(b => b.Use(_ => _ => throw new NotSupportedException("a bug in middleware")));
+            });
+        });
+        IConnection connection = host.Messenger("client").ConnectTo(EntityType.Osd, host.Messenger("osd").MyAddrs);
+        await connection.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(new ConnectionFailure(FailureKind.ProtocolError, "internal error on the connection: NotSupportedException"), connection.Failure);
+        Assert.StartsWith("Error:", await host.Logs.WaitForAsync("the connection pipeline to"));
     }
 
     public static TheoryData<byte, byte, ProtocolPhase, string?> Rules => new()
