@@ -48,6 +48,16 @@ public static class FrameDecoder
 
         Span<byte> b = stackalloc byte[FrameLayout.PreambleLength];
         input.Slice(0, FrameLayout.PreambleLength).CopyTo(b);
+        preamble = ReadPreamble(b);
+        return true;
+    }
+
+    /// <summary>
+    /// Checks a 32-byte preamble (its CRC and the segment layout, not the limits) and returns it.
+    /// Secure mode calls this on the decrypted preamble.
+    /// </summary>
+    public static FramePreamble ReadPreamble(ReadOnlySpan<byte> b)
+    {
         uint crc = BinaryPrimitives.ReadUInt32LittleEndian(b[FrameLayout.PreambleCrcOffset..]);
         uint actual = Crc32C.Append(Crc32C.PreambleSeed, b[..FrameLayout.PreambleCrcOffset]);
         if (crc != actual)
@@ -76,8 +86,7 @@ public static class FrameDecoder
             throw new FrameException(FrameError.EmptyLastSegment, $"last of {count} segments is empty");
         }
 
-        preamble = new FramePreamble((Tag)b[0], count, lengths[0], lengths[1], lengths[2], lengths[3]);
-        return true;
+        return new FramePreamble((Tag)b[0], count, lengths[0], lengths[1], lengths[2], lengths[3]);
     }
 
     /// <summary>

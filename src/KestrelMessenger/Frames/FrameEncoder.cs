@@ -21,22 +21,8 @@ public static class FrameEncoder
     public static void Write(IBufferWriter<byte> output, Tag tag, ReadOnlySpan<byte> segment0,
         in ReadOnlySequence<byte> segment1, in ReadOnlySequence<byte> segment2, in ReadOnlySequence<byte> segment3)
     {
-        int count = segment3.Length > 0 ? 4 : segment2.Length > 0 ? 3 : segment1.Length > 0 ? 2 : 1;
-        CheckLength(segment0.Length);
-        CheckLength(segment1.Length);
-        CheckLength(segment2.Length);
-        CheckLength(segment3.Length);
-
         Span<byte> preamble = output.GetSpan(FrameLayout.PreambleLength)[..FrameLayout.PreambleLength];
-        preamble.Clear();
-        preamble[0] = (byte)tag;
-        preamble[1] = (byte)count;
-        WriteDescriptor(preamble, 0, segment0.Length, count);
-        WriteDescriptor(preamble, 1, segment1.Length, count);
-        WriteDescriptor(preamble, 2, segment2.Length, count);
-        WriteDescriptor(preamble, 3, segment3.Length, count);
-        BinaryPrimitives.WriteUInt32LittleEndian(preamble[FrameLayout.PreambleCrcOffset..],
-            Crc32C.Append(Crc32C.PreambleSeed, preamble[..FrameLayout.PreambleCrcOffset]));
+        int count = WritePreamble(preamble, tag, segment0.Length, segment1.Length, segment2.Length, segment3.Length);
         output.Advance(FrameLayout.PreambleLength);
 
         if (segment0.Length > 0)
@@ -60,6 +46,30 @@ public static class FrameEncoder
         BinaryPrimitives.WriteUInt32LittleEndian(epilogue[5..], count > 2 ? Crc32C.Segment(segment2) : 0);
         BinaryPrimitives.WriteUInt32LittleEndian(epilogue[9..], count > 3 ? Crc32C.Segment(segment3) : 0);
         output.Advance(FrameLayout.EpilogueLength);
+    }
+
+    /// <summary>
+    /// Fills a 32-byte preamble for segments of these lengths (trailing empty ones trimmed, at least
+    /// one kept) and returns num_segments. Secure mode encrypts the same preamble.
+    /// </summary>
+    public static int WritePreamble(Span<byte> preamble, Tag tag, long len0, long len1, long len2, long len3)
+    {
+        int count = len3 > 0 ? 4 : len2 > 0 ? 3 : len1 > 0 ? 2 : 1;
+        CheckLength(len0);
+        CheckLength(len1);
+        CheckLength(len2);
+        CheckLength(len3);
+        preamble = preamble[..FrameLayout.PreambleLength];
+        preamble.Clear();
+        preamble[0] = (byte)tag;
+        preamble[1] = (byte)count;
+        WriteDescriptor(preamble, 0, len0, count);
+        WriteDescriptor(preamble, 1, len1, count);
+        WriteDescriptor(preamble, 2, len2, count);
+        WriteDescriptor(preamble, 3, len3, count);
+        BinaryPrimitives.WriteUInt32LittleEndian(preamble[FrameLayout.PreambleCrcOffset..],
+            Crc32C.Append(Crc32C.PreambleSeed, preamble[..FrameLayout.PreambleCrcOffset]));
+        return count;
     }
 
     private static void WriteDescriptor(Span<byte> preamble, int index, long length, int count)

@@ -15,6 +15,8 @@ public enum FrameError
     SegmentTooLong,
     /// <summary>The epilogue's late_status is neither complete nor aborted.</summary>
     BadLateStatus,
+    /// <summary>Secure mode: a block's AES-GCM tag does not verify (tampered, or out of step).</summary>
+    BadAuthTag,
 }
 
 /// <summary>A frame that breaks msgr2.1's framing rules; the connection must be closed.</summary>
