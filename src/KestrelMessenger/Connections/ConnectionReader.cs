@@ -16,7 +16,7 @@ namespace KestrelMessenger.Connections;
 /// READY, within the limits) before its body is buffered, and hands messages on in order. It ends with
 /// the reason the connection must close; it never throws (a bug of ours is logged and closes the connection).
 /// </summary>
-internal sealed class ConnectionReader(MessengerConnection connection, IConnectionOwner owner, ConnectionThrottle throttle)
+internal sealed class ConnectionReader(MessengerConnection connection, IConnectionOwner owner, ConnectionThrottle throttle, FrameCodec codec)
 {
     public async Task<ConnectionFailure> RunAsync(PipeReader input, CancellationToken ct)
     {
@@ -87,8 +87,8 @@ internal sealed class ConnectionReader(MessengerConnection connection, IConnecti
     /// <summary>Takes and handles one frame; false (nothing consumed) while it is incomplete.</summary>
     private bool TryTakeFrame(in ReadOnlySequence<byte> buffer, out long length)
     {
-        length = FrameLayout.PreambleLength;
-        if (!FrameDecoder.TryReadPreamble(buffer, out FramePreamble preamble))
+        length = codec.PreambleBlockLength;
+        if (!codec.TryReadPreamble(buffer, out FramePreamble preamble))
         {
             return false;
         }
@@ -99,7 +99,7 @@ internal sealed class ConnectionReader(MessengerConnection connection, IConnecti
         }
 
         owner.FrameLimits.Check(preamble);
-        if (!FrameDecoder.TryDecodeBody(buffer, preamble, out Frame frame, out length))
+        if (!codec.TryDecodeBody(buffer, preamble, out Frame frame, out length))
         {
             return false;
         }

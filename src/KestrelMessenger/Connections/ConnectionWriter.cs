@@ -18,7 +18,7 @@ namespace KestrelMessenger.Connections;
 /// </summary>
 internal sealed class ConnectionWriter(
     IConnectionOwner owner, OutQueue queue, Session session, ChannelReader<bool> wake, Func<ulong> features,
-    Action<ConnectionFailure> close, Action written)
+    Action<ConnectionFailure> close, Action written, FrameCodec codec)
 {
     private const int MaxMessagesPerFlush = 64;
     private const long MaxUnflushedBytes = 256 * 1024;
@@ -122,7 +122,7 @@ internal sealed class ConnectionWriter(
             };
             header.Write(_header);
             long before = output.UnflushedBytes;
-            FrameEncoder.Write(output, Tag.Message, _header, new ReadOnlySequence<byte>(front),
+            codec.Write(output, Tag.Message, _header, new ReadOnlySequence<byte>(front),
                 new ReadOnlySequence<byte>(message.Middle.Memory), new ReadOnlySequence<byte>(message.Data.Memory));
             owner.Metrics.MessageSent(owner.Name, output.UnflushedBytes - before);
         }
@@ -134,11 +134,11 @@ internal sealed class ConnectionWriter(
         }
     }
 
-    private static void WriteControl(PipeWriter output, DencWriter payload, IControlFrame frame)
+    private void WriteControl(PipeWriter output, DencWriter payload, IControlFrame frame)
     {
         payload.Reset();
         frame.Encode(payload);
-        FrameEncoder.WriteControl(output, frame.Tag, payload.WrittenSpan);
+        codec.WriteControl(output, frame.Tag, payload.WrittenSpan);
     }
 
     private async ValueTask FlushAsync(PipeWriter output, CancellationToken ct)

@@ -150,9 +150,9 @@ internal sealed class MessengerConnection : IConnection
         using CancellationTokenRegistration onHostStop = transport.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
             .Register(() => Close(new ConnectionFailure(FailureKind.Local, "host is stopping"))) ?? default;
         _owner.OnReady(this);
-        var writer = new ConnectionWriter(_owner, _out, _session, _wakeWriter.Reader, () => Features, Close, OnWritten)
+        var writer = new ConnectionWriter(_owner, _out, _session, _wakeWriter.Reader, () => Features, Close, OnWritten, handshake.Codec)
             .RunAsync(transport.Transport.Output, _stopping.Token);
-        Close(await new ConnectionReader(this, _owner, _throttle).RunAsync(transport.Transport.Input, _stopping.Token));
+        Close(await new ConnectionReader(this, _owner, _throttle, handshake.Codec).RunAsync(transport.Transport.Input, _stopping.Token));
         await writer;
     }
 

@@ -34,6 +34,7 @@ public static class CephMessengerServiceCollectionExtensions
         }
 
         options.ValidateOnStart();
+        services.AddOptions<Protocol.Auth.AuthOptions>().BindConfiguration(Protocol.Auth.AuthOptions.ConfigurationSection);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MessengerOptions>, MessengerOptionsValidator>());
         services.TryAddSingleton<IMessengerTransport>(sp => new SocketMessengerTransport(sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton(sp => new MessengerMetrics(sp.GetService<IMeterFactory>()));

@@ -61,8 +61,16 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
         Metrics = metrics ?? new MessengerMetrics(null);
         Registry = registry ?? MessageRegistry.CreateDefault();
         FrameLimits = options.FrameLimits;
-        AuthClient = new AuthNoneClient(options.ParsedAuthName);
-        AuthServer = new AuthNoneServer();
+        // The auth providers are the process's (ceph-osd's MonClient serves all seven messengers); without
+        // any registered, this messenger speaks auth none under its own name.
+        AuthClient = services?.GetService<IAuthClient>() ?? new AuthNoneClient(options.ParsedAuthName);
+        AuthServer = services?.GetService<IAuthServer>() ?? new AuthNoneServer();
+        AuthOptions authOptions = services?.GetService<Microsoft.Extensions.Options.IOptions<AuthOptions>>()?.Value ?? new AuthOptions();
+        AuthRegistry = new AuthRegistry(authOptions, _myName.Type, [.. AuthClient.Methods.Union(AuthServer.Methods)]);
+        if (AuthRegistry.Problems.Count > 0)
+        {
+            throw new ArgumentException($"messenger '{name}': {string.Join("; ", AuthRegistry.Problems)}", nameof(options));
+        }
         DefaultPolicy = options.DefaultPolicy ?? (options.Bind.Count > 0 ? Policy.StatelessServer() : Policy.LossyClient());
         _policies = new ConcurrentDictionary<EntityType, Policy>(options.Policies);
         _dispatchers = new DispatcherChain(name, Logger);
@@ -110,11 +118,14 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
     /// <inheritdoc />
     public FrameLimits PreAuthFrameLimits => _options.PreAuthFrameLimits;
 
-    /// <summary>Client half of auth (none until cephx lands).</summary>
-    public IAuthClient AuthClient { get; set; }
+    /// <summary>Client half of auth: the process's <see cref="IAuthClient"/> service, or auth none.</summary>
+    public IAuthClient AuthClient { get; }
 
-    /// <summary>Server half of auth (none until cephx lands).</summary>
-    public IAuthServer AuthServer { get; set; }
+    /// <summary>Server half of auth: the process's <see cref="IAuthServer"/> service, or auth none.</summary>
+    public IAuthServer AuthServer { get; }
+
+    /// <summary>Which methods and modes apply with each peer type (from <see cref="AuthOptions"/>).</summary>
+    public AuthRegistry AuthRegistry { get; }
 
     /// <inheritdoc />
     public TimeSpan HandshakeTimeout => _options.HandshakeTimeout;

@@ -24,8 +24,8 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
         channel.StartCapture(bannerSent.Span, bannerReceived.Span);
         peerType = expectedPeerType;
         EntityAddr? seenAs = await ExchangeHelloAsync(ct);
-        (ulong globalId, ConnectionMode mode, ReadOnlyMemory<byte> sessionKey) = await AuthenticateAsync(ct);
-        await PreAuthSignature.ExchangeAsync(channel, sessionKey, ct);
+        (ulong globalId, AuthConnectionContext auth) = await AuthenticateAsync(ct);
+        await PreAuthSignature.ExchangeAsync(channel, auth.Keys.SessionKey, ct);
         Policy policy = host.GetPolicy(peerType);
         (ClientIdentFrame mine, ServerIdentFrame server) = await ExchangeIdentAsync(policy, seenAs, ct);
 
@@ -36,8 +36,10 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
             PeerAddrs = server.Addrs,
             PeerFeatures = server.SupportedFeatures,
             Features = server.SupportedFeatures & policy.FeaturesSupported,
-            Mode = mode,
+            Mode = auth.Mode,
             GlobalId = globalId,
+            Auth = new CephAuthResult(auth.Method, auth.Mode, globalId, null),
+            Codec = channel.Codec,
             Lossy = (server.Flags & IdentFlags.Lossy) != 0,
             PeerGlobalSeq = server.GlobalSeq,
             ClientCookie = mine.ClientCookie,
@@ -65,46 +67,58 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
         return hello.PeerAddr;
     }
 
-    private async Task<(ulong GlobalId, ConnectionMode Mode, ReadOnlyMemory<byte> SessionKey)> AuthenticateAsync(CancellationToken ct)
+    private async Task<(ulong GlobalId, AuthConnectionContext Auth)> AuthenticateAsync(CancellationToken ct)
     {
-        AuthRequest request = host.AuthClient.GetAuthRequest(peerType);
-        await channel.WriteAsync(new AuthRequestFrame(request.Method, [.. request.PreferredModes.Select(m => (uint)m)], request.Payload), ct);
+        IAuthClient client = host.AuthClient;
+        var auth = new AuthConnectionContext(HandshakeRole.Client, host.MyName.Type, peerType);
+        uint[] ours = [.. host.AuthRegistry.Methods(peerType).Where(client.Methods.Contains)];
+        if (ours.Length == 0)
+        {
+            throw new ProtocolException(
+                $"no auth method we can speak is allowed towards a {EntityTypes.Name(peerType)} (configured: [{string.Join(", ", host.AuthRegistry.Methods(peerType).Select(AuthMethod.Name))}], ours: [{string.Join(", ", client.Methods.Select(AuthMethod.Name))}])",
+                FailureKind.AuthRefused);
+        }
+
+        await RequestAsync(auth, ours[0], ct);
         while (true)
         {
             ControlFrameData frame = await channel.ReadAsync(ct);
             switch (frame.Tag)
             {
                 case Tag.AuthBadMethod:
-                {
-                    AuthBadMethodFrame refusal = frame.As<AuthBadMethodFrame>();
-                    AuthRequest? retry = host.AuthClient.HandleAuthBadMethod(peerType, refusal);
-                    if (retry is null)
-                    {
-                        throw new ProtocolException(
-                            $"auth refused: method {refusal.Method} result {refusal.Result}; the peer allows methods [{string.Join(",", refusal.AllowedMethods)}] and modes [{string.Join(",", refusal.AllowedModes)}]",
-                            FailureKind.AuthRefused);
-                    }
-
-                    await channel.WriteAsync(new AuthRequestFrame(retry.Method, [.. retry.PreferredModes.Select(m => (uint)m)], retry.Payload), ct);
+                    await RetryAsync(auth, ours, frame.As<AuthBadMethodFrame>(), ct);
                     break;
-                }
 
                 case Tag.AuthReplyMore:
                 {
-                    AuthReplyMoreFrame more = frame.As<AuthReplyMoreFrame>();
-                    await channel.WriteAsync(new AuthRequestMoreFrame(host.AuthClient.HandleAuthReplyMore(peerType, more.Payload.Span)), ct);
+                    ReadOnlyMemory<byte> payload = Step(auth, client.HandleAuthReplyMore(auth, frame.As<AuthReplyMoreFrame>().Payload));
+                    await channel.WriteAsync(new AuthRequestMoreFrame(payload), ct);
                     break;
                 }
 
                 case Tag.AuthDone:
                 {
                     AuthDoneFrame done = frame.As<AuthDoneFrame>();
-                    if (done.Mode != ConnectionMode.Crc)
+                    if (!auth.PreferredModes.Contains(done.Mode))
                     {
-                        throw new ProtocolException($"peer chose connection mode {done.Mode}; only crc mode is implemented");
+                        throw new ProtocolException($"peer chose connection mode {done.Mode}, which we did not offer ([{string.Join(", ", auth.PreferredModes)}])");
                     }
 
-                    return (done.GlobalId, done.Mode, host.AuthClient.HandleAuthDone(peerType, done.GlobalId, done.Mode, done.Payload.Span));
+                    auth.Mode = done.Mode;
+                    switch (client.HandleAuthDone(auth, done.GlobalId, done.Payload))
+                    {
+                        case AuthClientResult.Done keys:
+                            auth.Keys = keys.Keys;
+                            break;
+                        case AuthClientResult.Failed failed:
+                            throw Refused(auth, failed);
+                        default:
+                            throw new ProtocolException($"{AuthMethod.Name(auth.Method)} has nothing to send after AUTH_DONE");
+                    }
+
+                    // From here on both directions are protected as the mode says: the server switched as it sent AUTH_DONE.
+                    channel.UseCodec(FrameCodecs.For(auth.Mode, auth.Keys, HandshakeRole.Client));
+                    return (done.GlobalId, auth);
                 }
 
                 default:
@@ -112,6 +126,45 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
             }
         }
     }
+
+    private async Task RequestAsync(AuthConnectionContext auth, uint method, CancellationToken ct)
+    {
+        auth.Method = method;
+        auth.PreferredModes = host.AuthRegistry.Modes(peerType, method);
+        auth.MethodState = null;
+        ReadOnlyMemory<byte> payload = Step(auth, host.AuthClient.GetAuthRequest(auth));
+        await channel.WriteAsync(new AuthRequestFrame(method, [.. auth.PreferredModes.Select(m => (uint)m)], payload), ct);
+    }
+
+    /// <summary>
+    /// After AUTH_BAD_METHOD a monitor is offered our next method it allows, as Ceph's MonClient does;
+    /// another daemon's refusal is final (Ceph's authorizers have no second method).
+    /// </summary>
+    private async Task RetryAsync(AuthConnectionContext auth, uint[] ours, AuthBadMethodFrame refusal, CancellationToken ct)
+    {
+        int at = Array.IndexOf(ours, auth.Method);
+        uint? next = peerType == EntityType.Mon
+            ? ours.Skip(at + 1).Where(refusal.AllowedMethods.Contains).Select(m => (uint?)m).FirstOrDefault()
+            : null;
+        if (next is not uint method)
+        {
+            throw new ProtocolException(
+                $"auth refused: {AuthMethod.Name(refusal.Method)} answered {Errno.Name(refusal.Result)}; the peer allows methods [{string.Join(",", refusal.AllowedMethods)}] and modes [{string.Join(",", refusal.AllowedModes)}]",
+                FailureKind.AuthRefused);
+        }
+
+        await RequestAsync(auth, method, ct);
+    }
+
+    private static ReadOnlyMemory<byte> Step(AuthConnectionContext auth, AuthClientResult result) => result switch
+    {
+        AuthClientResult.Send send => send.Payload,
+        AuthClientResult.Failed failed => throw Refused(auth, failed),
+        _ => throw new ProtocolException($"{AuthMethod.Name(auth.Method)} finished before the server did"),
+    };
+
+    private static ProtocolException Refused(AuthConnectionContext auth, AuthClientResult.Failed failed) =>
+        new($"{AuthMethod.Name(auth.Method)}: {failed.Reason} ({Errno.Name(failed.Errno)})", FailureKind.AuthRefused);
 
     private async Task<(ClientIdentFrame Mine, ServerIdentFrame Server)> ExchangeIdentAsync(Policy policy, EntityAddr? seenAs, CancellationToken ct)
     {

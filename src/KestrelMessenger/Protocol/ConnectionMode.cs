@@ -20,4 +20,15 @@ public static class AuthMethod
     public const uint None = 1;
     /// <summary>cephx.</summary>
     public const uint Cephx = 2;
+    /// <summary>Kerberos (not spoken here).</summary>
+    public const uint Gss = 4;
+
+    /// <summary>The method's name as Ceph's options spell it.</summary>
+    public static string Name(uint method) => method switch
+    {
+        None => "none",
+        Cephx => "cephx",
+        Gss => "gss",
+        _ => $"method {method}",
+    };
 }

@@ -34,12 +34,19 @@ public sealed class FrameChannel(IDuplexPipe transport, FrameLimits limits, Fram
     private ArrayBufferWriter<byte>? _sent;
     private ArrayBufferWriter<byte>? _received;
     private bool _authenticated;
+    private FrameCodec _codec = CrcFrameCodec.Instance;
 
     /// <summary>Bytes written so far.</summary>
     public long BytesSent { get; private set; }
 
     /// <summary>Bytes read so far.</summary>
     public long BytesReceived { get; private set; }
+
+    /// <summary>How frames are protected now: crc until AUTH_DONE, then what the mode says.</summary>
+    public FrameCodec Codec => _codec;
+
+    /// <summary>Switches both directions to <paramref name="codec"/> (right after AUTH_DONE, as Ceph does).</summary>
+    public void UseCodec(FrameCodec codec) => _codec = codec;
 
     /// <summary>The limits frames are held to now.</summary>
     public FrameLimits Limits => _authenticated ? limits : preAuthLimits;
@@ -74,12 +81,12 @@ public sealed class FrameChannel(IDuplexPipe transport, FrameLimits limits, Fram
         if (_sent is not null)
         {
             int start = _sent.WrittenCount;
-            FrameEncoder.WriteControl(_sent, frame.Tag, _payload.WrittenSpan);
+            _codec.WriteControl(_sent, frame.Tag, _payload.WrittenSpan);
             transport.Output.Write(_sent.WrittenSpan[start..]);
         }
         else
         {
-            FrameEncoder.WriteControl(transport.Output, frame.Tag, _payload.WrittenSpan);
+            _codec.WriteControl(transport.Output, frame.Tag, _payload.WrittenSpan);
         }
 
         BytesSent += transport.Output.UnflushedBytes - before;
@@ -144,8 +151,8 @@ public sealed class FrameChannel(IDuplexPipe transport, FrameLimits limits, Fram
     private bool TryTakeFrame(in ReadOnlySequence<byte> buffer, out ControlFrameData? frame, out long length)
     {
         frame = null;
-        length = FrameLayout.PreambleLength;
-        if (!FrameDecoder.TryReadPreamble(buffer, out FramePreamble preamble))
+        length = _codec.PreambleBlockLength;
+        if (!_codec.TryReadPreamble(buffer, out FramePreamble preamble))
         {
             return false;
         }
@@ -156,14 +163,14 @@ public sealed class FrameChannel(IDuplexPipe transport, FrameLimits limits, Fram
         }
 
         Limits.Check(preamble);
-        if (!FrameDecoder.TryDecodeBody(buffer, preamble, out Frame decoded, out length))
+        if (!_codec.TryDecodeBody(buffer, preamble, out Frame decoded, out length))
         {
             return false;
         }
 
         BytesReceived += length;
         ReadOnlyMemory<byte> payload;
-        if (_received is not null)
+        if (_received is not null && !_codec.IsSecure)
         {
             // The capture keeps the frame's bytes anyway: the payload is a view of them, not another copy.
             int start = _received.WrittenCount;

@@ -1,3 +1,5 @@
+using KestrelMessenger.Frames;
+using KestrelMessenger.Protocol.Auth;
 using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.Protocol;
@@ -48,8 +50,14 @@ public sealed record HandshakeResult : ICephHandshakeFeature
     /// <summary>The global id from AUTH_DONE (the client's id as the auth server knows it).</summary>
     public required ulong GlobalId { get; init; }
 
+    /// <summary>What authentication established: method, mode, global id, and (server role) who the peer proved to be.</summary>
+    public required CephAuthResult Auth { get; init; }
+
     /// <summary>The peer's auth name, when the auth method revealed it (server role).</summary>
-    public AuthEntityName? PeerAuthName { get; init; }
+    public AuthEntityName? PeerAuthName => Auth.Peer?.Name;
+
+    /// <summary>The connection's frame codec, negotiated by the handshake and used by the READY loops.</summary>
+    internal FrameCodec Codec { get; init; } = CrcFrameCodec.Instance;
 
     /// <summary>True when the session is lossy (the server's flag decides).</summary>
     public required bool Lossy { get; init; }

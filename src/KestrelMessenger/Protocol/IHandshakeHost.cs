@@ -30,6 +30,9 @@ public interface IHandshakeHost
     /// <summary>Server half of our auth methods.</summary>
     IAuthServer AuthServer { get; }
 
+    /// <summary>Which methods and modes apply with each peer type.</summary>
+    AuthRegistry AuthRegistry { get; }
+
     /// <summary>Takes the next value of the messenger-wide connection attempt counter.</summary>
     ulong NextGlobalSeq();
 

@@ -24,7 +24,7 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
         channel.StartCapture(bannerSent.Span, bannerReceived.Span);
         EntityType peerType = await ExchangeHelloAsync(ct);
         Policy policy = host.GetPolicy(peerType);
-        AuthServerResult.Done auth = await AuthenticateAsync(peerType, ct);
+        (AuthServerResult.Done done, AuthConnectionContext auth) = await AuthenticateAsync(peerType, ct);
         (ClientIdentFrame client, ServerIdentFrame mine) = await ExchangeIdentAsync(policy, ct);
 
         return new HandshakeResult
@@ -34,9 +34,10 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
             PeerAddrs = client.Addrs,
             PeerFeatures = client.SupportedFeatures,
             Features = client.SupportedFeatures & policy.FeaturesSupported,
-            Mode = ConnectionMode.Crc,
-            GlobalId = auth.GlobalId,
-            PeerAuthName = auth.PeerName,
+            Mode = auth.Mode,
+            GlobalId = done.GlobalId,
+            Auth = new CephAuthResult(auth.Method, auth.Mode, done.GlobalId, done.Peer),
+            Codec = channel.Codec,
             Lossy = (mine.Flags & IdentFlags.Lossy) != 0,
             PeerGlobalSeq = client.GlobalSeq,
             ClientCookie = client.ClientCookie,
@@ -59,14 +60,13 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
         return hello.EntityType;
     }
 
-    private async Task<AuthServerResult.Done> AuthenticateAsync(EntityType peerType, CancellationToken ct)
+    private async Task<(AuthServerResult.Done Done, AuthConnectionContext Auth)> AuthenticateAsync(EntityType peerType, CancellationToken ct)
     {
-        IAuthServer auth = host.AuthServer;
+        IAuthServer server = host.AuthServer;
+        AuthRegistry registry = host.AuthRegistry;
+        var auth = new AuthConnectionContext(HandshakeRole.Server, host.MyName.Type, peerType);
         bool more = false;
         int refusals = 0;
-        uint method = AuthMethod.Unknown;
-        IReadOnlyList<uint> modes = [];
-        ConnectionMode mode = ConnectionMode.Unknown;
         while (true)
         {
             ControlFrameData frame = await channel.ReadAsync(ct);
@@ -74,15 +74,15 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
             if (!more && frame.Tag == Tag.AuthRequest)
             {
                 AuthRequestFrame request = frame.As<AuthRequestFrame>();
-                method = request.Method;
-                modes = request.PreferredModes;
-                IReadOnlyList<ConnectionMode> allowed = auth.AllowedMethods.Contains(method) ? auth.AllowedModes(method) : [];
-                // Secure mode is not implemented yet, so only crc is ever chosen, whatever the auth method allows.
-                mode = modes.Select(m => (ConnectionMode)m).FirstOrDefault(m => m == ConnectionMode.Crc && allowed.Contains(m));
-                if (mode == ConnectionMode.Unknown)
+                auth.Method = request.Method;
+                auth.PreferredModes = [.. request.PreferredModes.Select(m => (ConnectionMode)m)];
+                auth.MethodState = null;
+                bool allowed = server.Methods.Contains(request.Method) && registry.Methods(peerType).Contains(request.Method);
+                auth.Mode = allowed ? registry.PickMode(peerType, request.Method, auth.PreferredModes) : ConnectionMode.Unknown;
+                if (auth.Mode == ConnectionMode.Unknown)
                 {
-                    string why = allowed.Count == 0 ? "method not allowed" : "no allowed connection mode offered";
-                    await RefuseAsync(peerType, method, modes, Errno.EOPNOTSUPP, why, ++refusals, ct);
+                    string why = allowed ? "no allowed connection mode offered" : "method not allowed";
+                    await RefuseAsync(auth, Errno.EOPNOTSUPP, why, ++refusals, ct);
                     continue;
                 }
 
@@ -97,13 +97,15 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
                 throw new ProtocolException($"unexpected {frame.Tag} during authentication");
             }
 
-            switch (auth.HandleAuthRequest(new AuthServerRequest(peerType, method, payload, more)))
+            switch (server.HandleAuthRequest(auth, payload, more))
             {
                 case AuthServerResult.Done done:
-                    // AUTH_DONE is still captured; the capture ends right after it is written.
-                    await channel.WriteAsync(new AuthDoneFrame(done.GlobalId, mode, done.Payload), ct);
-                    await PreAuthSignature.ExchangeAsync(channel, done.SessionKey, ct);
-                    return done;
+                    // AUTH_DONE is still captured and still in crc framing; the capture ends right after it is written.
+                    await channel.WriteAsync(new AuthDoneFrame(done.GlobalId, auth.Mode, done.Payload), ct);
+                    auth.Keys = done.Keys;
+                    channel.UseCodec(FrameCodecs.For(auth.Mode, auth.Keys, HandshakeRole.Server));
+                    await PreAuthSignature.ExchangeAsync(channel, done.Keys.SessionKey, ct);
+                    return (done, auth);
                 case AuthServerResult.More next:
                     more = true;
                     await channel.WriteAsync(new AuthReplyMoreFrame(next.Payload), ct);
@@ -112,7 +114,7 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
                     // Ceph's answer while it cannot judge (a monitor without quorum): drop the connection, no refusal.
                     throw new ProtocolException($"auth server is busy: {busy.Reason}", FailureKind.AuthRefused);
                 case AuthServerResult.Failed failed:
-                    await RefuseAsync(peerType, method, modes, failed.Errno, failed.Reason, ++refusals, ct);
+                    await RefuseAsync(auth, failed.Errno, failed.Reason, ++refusals, ct);
                     more = false;
                     break;
             }
@@ -120,19 +122,20 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
     }
 
     /// <summary>
-    /// Sends AUTH_BAD_METHOD and logs the refusal once. A peer that keeps asking for what it was refused
-    /// is closed after <see cref="MaxAuthRefusals"/>: a real client tries each method it has once.
+    /// Sends AUTH_BAD_METHOD with what is allowed for this peer type and logs the refusal once. A peer
+    /// that keeps asking for what it was refused is closed after <see cref="MaxAuthRefusals"/>: a real
+    /// client tries each method it has once.
     /// </summary>
-    private async ValueTask RefuseAsync(EntityType peerType, uint method, IReadOnlyList<uint> modes, int errno, string reason, int refusals, CancellationToken ct)
+    private async ValueTask RefuseAsync(AuthConnectionContext auth, int errno, string reason, int refusals, CancellationToken ct)
     {
-        IAuthServer auth = host.AuthServer;
-        MessengerLog.AuthRefused(host.Logger, host.Name, remoteEndPoint?.ToString() ?? "?", EntityTypes.Name(peerType), method,
-            string.Join(",", modes), errno, reason, refusals);
-        IReadOnlyList<uint> allowedModes = [.. auth.AllowedMethods.SelectMany(auth.AllowedModes).Distinct().Select(m => (uint)m)];
-        await channel.WriteAsync(new AuthBadMethodFrame(method, errno, auth.AllowedMethods, allowedModes), ct);
+        MessengerLog.AuthRefused(host.Logger, host.Name, remoteEndPoint?.ToString() ?? "?", EntityTypes.Name(auth.PeerType), auth.Method,
+            string.Join(",", auth.PreferredModes.Select(m => (uint)m)), errno, reason, refusals);
+        IReadOnlyList<uint> methods = [.. host.AuthRegistry.Methods(auth.PeerType).Where(host.AuthServer.Methods.Contains)];
+        IReadOnlyList<uint> modes = [.. host.AuthRegistry.AllModes(auth.PeerType).Select(m => (uint)m)];
+        await channel.WriteAsync(new AuthBadMethodFrame(auth.Method, errno, methods, modes), ct);
         if (refusals >= MaxAuthRefusals)
         {
-            throw new ProtocolException($"closing after {refusals} refused AUTH_REQUESTs (last: method {method}, {reason})", FailureKind.AuthRefused);
+            throw new ProtocolException($"closing after {refusals} refused AUTH_REQUESTs (last: method {auth.Method}, {reason})", FailureKind.AuthRefused);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using KestrelMessenger.Diagnostics;
 using KestrelMessenger.Protocol;
+using KestrelMessenger.Protocol.Auth;
 using Microsoft.AspNetCore.Connections;
 
 namespace KestrelMessenger.Transport;
@@ -37,6 +38,7 @@ public sealed class CephHandshakeMiddleware(ConnectionDelegate next, IHandshakeH
             }
             catch (Exception e) when (HandshakeFailures.From(e, deadline.TimedOut, deadline.Stopping, host.HandshakeTimeout) is ConnectionFailure failure)
             {
+                (channel.Codec as IDisposable)?.Dispose();
                 MessengerLog.HandshakeFailed(host.Logger, host.Name, role, remote, failure.Reason);
                 host.Metrics.HandshakeFailed(host.Name, role);
                 if (target is not null)
@@ -55,6 +57,15 @@ public sealed class CephHandshakeMiddleware(ConnectionDelegate next, IHandshakeH
         MessengerLog.HandshakeCompleted(host.Logger, host.Name, role, remote, result.PeerName.ToString(), result.Features, result.Mode.ToString(), result.GlobalId, result.Lossy);
         host.Metrics.ConnectionOpened(host.Name, role, result.Duration);
         connection.Features.Set<ICephHandshakeFeature>(result);
-        await next(connection);
+        connection.Features.Set<ICephAuthFeature>(result.Auth);
+        try
+        {
+            await next(connection);
+        }
+        finally
+        {
+            // The codec holds the connection's keys: they go when the connection does.
+            (result.Codec as IDisposable)?.Dispose();
+        }
     }
 }

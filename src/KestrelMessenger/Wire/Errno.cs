@@ -3,6 +3,8 @@ namespace KestrelMessenger.Wire;
 /// <summary>The negative errno values that appear on the wire (Linux's numbers, which Ceph sends whatever its host).</summary>
 public static class Errno
 {
+    /// <summary>Operation not permitted (cephx: a ticket or key that does not verify).</summary>
+    public const int EPERM = -1;
     /// <summary>No such object.</summary>
     public const int ENOENT = -2;
     /// <summary>I/O error (what an OSD answers when something unexpected failed).</summary>
@@ -31,4 +33,34 @@ public static class Errno
     public const int EOPNOTSUPP = -95;
     /// <summary>Operation in progress.</summary>
     public const int EINPROGRESS = -115;
+    /// <summary>Timer expired (cephx: an expired ticket).</summary>
+    public const int ETIME = -62;
+    /// <summary>Key has expired.</summary>
+    public const int EKEYEXPIRED = -127;
+    /// <summary>Key was rejected by service.</summary>
+    public const int EKEYREJECTED = -129;
+
+    /// <summary>The symbolic name of a negative errno (<c>-13</c> is <c>EACCES</c>), or the number.</summary>
+    public static string Name(int errno) => errno switch
+    {
+        EPERM => "EPERM",
+        ENOENT => "ENOENT",
+        EIO => "EIO",
+        E2BIG => "E2BIG",
+        EAGAIN => "EAGAIN",
+        EACCES => "EACCES",
+        EBUSY => "EBUSY",
+        EEXIST => "EEXIST",
+        EINVAL => "EINVAL",
+        EFBIG => "EFBIG",
+        ENAMETOOLONG => "ENAMETOOLONG",
+        ETIME => "ETIME",
+        EOVERFLOW => "EOVERFLOW",
+        EMSGSIZE => "EMSGSIZE",
+        EOPNOTSUPP => "EOPNOTSUPP",
+        EINPROGRESS => "EINPROGRESS",
+        EKEYEXPIRED => "EKEYEXPIRED",
+        EKEYREJECTED => "EKEYREJECTED",
+        _ => errno.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using KestrelMessenger.Frames;
 using KestrelMessenger.Hosting;
@@ -108,16 +109,15 @@ public class HandshakeLimitTests
     [Fact]
     public async Task A_peer_that_keeps_asking_for_refused_auth_is_logged_once_per_refusal_and_closed_after_three()
     {
-        await using MessengerTestHost host = await StartAsync();
-        host.Messenger("osd").AuthServer = new RefuseEveryone();
+        await using MessengerTestHost host = await StartAsync(services => services.AddSingleton<IAuthServer, RefuseEveryone>());
         IPEndPoint server = host.Messenger("osd").MyAddrs[0].EndPoint!;
         await using RawMsgr2Peer peer = await RawMsgr2Peer.ConnectAsync(server);
         await peer.SendAsync([.. Banner, .. Hello(server)]);
         await peer.ReadBannerAsync();
         (await peer.ReadFrameAsync()).As<HelloFrame>();
 
-        AuthRequest request = new AuthNoneClient(AuthEntityName.Parse("client.admin")).GetAuthRequest(EntityType.Osd);
-        byte[] ask = RawMsgr2Peer.FrameBytes(new AuthRequestFrame(request.Method, [1u], request.Payload));
+        byte[] payload = new AuthNoneClient(AuthEntityName.Parse("client.admin")).RequestPayload(EntityType.Osd);
+        byte[] ask = RawMsgr2Peer.FrameBytes(new AuthRequestFrame(AuthMethod.None, [1u], payload));
         for (int i = 0; i < ServerHandshake.MaxAuthRefusals; i++)
         {
             await peer.SendAsync(ask);
@@ -142,13 +142,16 @@ public class HandshakeLimitTests
         return w.WrittenSpan.ToArray();
     }
 
-    private static Task<MessengerTestHost> StartAsync() =>
+    private static Task<MessengerTestHost> StartAsync(Action<IServiceCollection>? more = null) =>
         MessengerTestHost.StartAsync(TransportKind.Tcp, services =>
+        {
+            more?.Invoke(services);
             services.AddCephMessenger("osd", o =>
             {
                 o.Entity = "osd.0";
                 o.BindTo("v2:127.0.0.1:0");
-            }).AddDispatcher<RecordingDispatcher>());
+            }).AddDispatcher<RecordingDispatcher>();
+        });
 
     private sealed record Duplex(System.IO.Pipelines.PipeReader Input, System.IO.Pipelines.PipeWriter Output) : System.IO.Pipelines.IDuplexPipe;
 }

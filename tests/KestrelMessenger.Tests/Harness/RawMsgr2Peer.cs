@@ -40,6 +40,9 @@ public sealed class RawMsgr2Peer : IAsyncDisposable
         return new RawMsgr2Peer(socket);
     }
 
+    /// <summary>How this peer reads frames: crc until a test switches it (as a real peer does after AUTH_DONE).</summary>
+    public FrameCodec Codec { get; set; } = CrcFrameCodec.Instance;
+
     public Task SendAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
 
     public static byte[] BannerBytes()
@@ -49,21 +52,21 @@ public sealed class RawMsgr2Peer : IAsyncDisposable
         return w.WrittenSpan.ToArray();
     }
 
-    public static byte[] FrameBytes(IControlFrame frame)
+    public static byte[] FrameBytes(IControlFrame frame, FrameCodec? codec = null)
     {
         using var payload = new DencWriter();
         frame.Encode(payload);
         var w = new ArrayBufferWriter<byte>();
-        FrameEncoder.WriteControl(w, frame.Tag, payload.WrittenSpan);
+        (codec ?? CrcFrameCodec.Instance).WriteControl(w, frame.Tag, payload.WrittenSpan);
         return w.WrittenSpan.ToArray();
     }
 
-    public static byte[] MessageBytes(ushort type, ulong seq, byte[] front)
+    public static byte[] MessageBytes(ushort type, ulong seq, byte[] front, FrameCodec? codec = null)
     {
         byte[] header = new byte[MessageHeader.Length];
         new MessageHeader { Seq = seq, Type = type, Priority = MessagePriority.Default, Version = 1, CompatVersion = 1, Flags = 3 }.Write(header);
         var w = new ArrayBufferWriter<byte>();
-        FrameEncoder.Write(w, Tag.Message, header, new ReadOnlySequence<byte>(front), default, default);
+        (codec ?? CrcFrameCodec.Instance).Write(w, Tag.Message, header, new ReadOnlySequence<byte>(front), default, default);
         return w.WrittenSpan.ToArray();
     }
 
@@ -74,8 +77,8 @@ public sealed class RawMsgr2Peer : IAsyncDisposable
         await ReadExactlyAsync(Banner.Length);
         await SendAsync(FrameBytes(new HelloFrame(EntityType.Client, server)));
         (await ReadFrameAsync()).As<HelloFrame>();
-        AuthRequest request = new AuthNoneClient(AuthEntityName.Parse("client.admin")).GetAuthRequest(EntityType.Osd);
-        await SendAsync(FrameBytes(new AuthRequestFrame(request.Method, [1u], request.Payload)));
+        byte[] payload = new AuthNoneClient(AuthEntityName.Parse("client.admin")).RequestPayload(EntityType.Osd);
+        await SendAsync(FrameBytes(new AuthRequestFrame(AuthMethod.None, [1u], payload)));
         (await ReadFrameAsync()).As<AuthDoneFrame>();
         await SendAsync(FrameBytes(new AuthSignatureFrame(new byte[32])));
         (await ReadFrameAsync()).As<AuthSignatureFrame>();
@@ -91,7 +94,7 @@ public sealed class RawMsgr2Peer : IAsyncDisposable
         while (true)
         {
             var seq = new ReadOnlySequence<byte>(_buffer, 0, _buffered);
-            if (FrameDecoder.TryDecode(seq, FrameLimits.Default, out Frame frame, out long length))
+            if (Codec.TryDecode(seq, FrameLimits.Default, out Frame frame, out long length))
             {
                 var data = new ControlFrameData(frame.Tag, frame.Segment0.ToArray());
                 Consume((int)length);

@@ -7,9 +7,8 @@ namespace KestrelMessenger.Tests.Harness;
 /// <summary>An auth server that knows auth none and refuses every request with -EACCES.</summary>
 public sealed class RefuseEveryone : IAuthServer
 {
-    public IReadOnlyList<uint> AllowedMethods { get; } = [AuthMethod.None];
+    public IReadOnlyList<uint> Methods { get; } = [AuthMethod.None];
 
-    public IReadOnlyList<ConnectionMode> AllowedModes(uint method) => [ConnectionMode.Crc];
-
-    public AuthServerResult HandleAuthRequest(AuthServerRequest request) => new AuthServerResult.Failed(Errno.EACCES, "nobody is welcome");
+    public AuthServerResult HandleAuthRequest(AuthConnectionContext context, ReadOnlyMemory<byte> payload, bool more) =>
+        new AuthServerResult.Failed(Errno.EACCES, "nobody is welcome");
 }

@@ -1,3 +1,4 @@
+using KestrelMessenger.Protocol.Auth;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
@@ -85,6 +86,44 @@ public class HostingTests
             .AddCephMessenger("public").Services.BuildServiceProvider();
         MessengerOptions options = services.GetRequiredService<IOptionsMonitor<MessengerOptions>>().Get("public");
         Assert.Equal(("osd.7", "v2:127.0.0.1:0", TimeSpan.FromSeconds(3)), (options.Entity, options.Bind.Single(), options.HandshakeTimeout));
+    }
+
+    [Fact]
+    public void Auth_options_bind_from_the_ceph_section_with_cephs_own_key_names()
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Ceph:ms_cluster_mode"] = "secure",
+            ["Ceph:ms_service_mode"] = "secure crc",
+            ["Ceph:auth_service_required"] = "none",
+            ["Ceph:Messengers:cluster:Entity"] = "osd.3",
+        }).Build();
+        ServiceProvider services = new ServiceCollection()
+            .AddSingleton(configuration)
+            .AddLogging()
+            .AddCephMessenger("cluster").Services.BuildServiceProvider();
+
+        Messenger cluster = services.GetMessenger("cluster");
+
+        Assert.Equal([ConnectionMode.Crc], cluster.AuthRegistry.Modes(EntityType.Client, AuthMethod.None)); // none: crc only
+        Assert.Equal([AuthMethod.None], cluster.AuthRegistry.Methods(EntityType.Client));
+        Assert.Empty(cluster.AuthRegistry.Modes(EntityType.Osd, AuthMethod.None)); // ms_cluster_mode = secure, and none cannot do secure
+    }
+
+    [Fact]
+    public void A_messenger_told_to_require_cephx_without_a_key_refuses_to_start()
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Ceph:auth_cluster_required"] = "cephx",
+        }).Build();
+        ServiceProvider services = new ServiceCollection()
+            .AddSingleton(configuration)
+            .AddLogging()
+            .AddCephMessenger("cluster", o => o.Entity = "osd.3").Services.BuildServiceProvider();
+
+        var e = Assert.Throws<ArgumentException>(() => services.GetMessenger("cluster"));
+        Assert.Contains("messenger 'cluster': auth_cluster_required = cephx, but this process can speak only none", e.Message);
     }
 
     [Fact]

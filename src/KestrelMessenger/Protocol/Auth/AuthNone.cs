@@ -1,4 +1,3 @@
-using KestrelMessenger.Protocol.Frames;
 using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.Protocol.Auth;
@@ -10,6 +9,14 @@ public static class AuthPayloadMode
     public const byte Authorizer = 1;
     /// <summary>Logging in to a monitor (range 10..19).</summary>
     public const byte Mon = 10;
+
+    /// <summary>Writes the monitor-login prefix every method shares: mode 10, auth name, global id.</summary>
+    public static void WriteMonPrefix(DencWriter writer, AuthEntityName name, ulong globalId)
+    {
+        writer.WriteU8(Mon);
+        name.Encode(writer);
+        writer.WriteU64(globalId);
+    }
 }
 
 /// <summary>
@@ -32,32 +39,43 @@ public sealed class AuthNoneClient(AuthEntityName name) : IAuthClient
     }
 
     /// <inheritdoc />
-    public AuthRequest GetAuthRequest(EntityType peerType)
+    public IReadOnlyList<uint> Methods { get; } = [AuthMethod.None];
+
+    /// <summary>The payload auth none sends towards a peer of <paramref name="peerType"/>.</summary>
+    public byte[] RequestPayload(EntityType peerType)
     {
         using var writer = new DencWriter(64);
-        writer.WriteU8(peerType == EntityType.Mon ? AuthPayloadMode.Mon : AuthPayloadMode.Authorizer);
-        Name.Encode(writer);
-        writer.WriteU64(GlobalId);
-        return new AuthRequest(AuthMethod.None, [ConnectionMode.Crc], writer.ToArray());
+        if (peerType == EntityType.Mon)
+        {
+            AuthPayloadMode.WriteMonPrefix(writer, Name, GlobalId);
+        }
+        else
+        {
+            writer.WriteU8(AuthPayloadMode.Authorizer);
+            Name.Encode(writer);
+            writer.WriteU64(GlobalId);
+        }
+
+        return writer.ToArray();
     }
 
     /// <inheritdoc />
-    public ReadOnlyMemory<byte> HandleAuthReplyMore(EntityType peerType, ReadOnlySpan<byte> payload) =>
-        throw new ProtocolException("auth none has no second round, but the server sent AUTH_REPLY_MORE");
+    public AuthClientResult GetAuthRequest(AuthConnectionContext context) => new AuthClientResult.Send(RequestPayload(context.PeerType));
 
     /// <inheritdoc />
-    public ReadOnlyMemory<byte> HandleAuthDone(EntityType peerType, ulong globalId, ConnectionMode mode, ReadOnlySpan<byte> payload)
+    public AuthClientResult HandleAuthReplyMore(AuthConnectionContext context, ReadOnlyMemory<byte> payload) =>
+        new AuthClientResult.Failed(Errno.EINVAL, "auth none has no second round, but the server sent AUTH_REPLY_MORE");
+
+    /// <inheritdoc />
+    public AuthClientResult HandleAuthDone(AuthConnectionContext context, ulong globalId, ReadOnlyMemory<byte> payload)
     {
-        if (peerType == EntityType.Mon && globalId != 0)
+        if (context.PeerType == EntityType.Mon && globalId != 0)
         {
             GlobalId = globalId;
         }
 
-        return ReadOnlyMemory<byte>.Empty;
+        return new AuthClientResult.Done(AuthKeys.None);
     }
-
-    /// <inheritdoc />
-    public AuthRequest? HandleAuthBadMethod(EntityType peerType, AuthBadMethodFrame refusal) => null;
 }
 
 /// <summary>
@@ -73,25 +91,22 @@ public sealed class AuthNoneServer : IAuthServer
     public AuthNoneServer(ulong firstGlobalId = 4096) => _nextGlobalId = (long)firstGlobalId - 1;
 
     /// <inheritdoc />
-    public IReadOnlyList<uint> AllowedMethods { get; } = [AuthMethod.None];
+    public IReadOnlyList<uint> Methods { get; } = [AuthMethod.None];
 
     /// <inheritdoc />
-    public IReadOnlyList<ConnectionMode> AllowedModes(uint method) => method == AuthMethod.None ? [ConnectionMode.Crc] : [];
-
-    /// <inheritdoc />
-    public AuthServerResult HandleAuthRequest(AuthServerRequest request)
+    public AuthServerResult HandleAuthRequest(AuthConnectionContext context, ReadOnlyMemory<byte> payload, bool more)
     {
-        if (request.IsMore)
+        if (more)
         {
             return new AuthServerResult.Failed(Errno.EINVAL, "auth none has no second round");
         }
 
-        if (request.Payload.IsEmpty)
+        if (payload.IsEmpty)
         {
             return new AuthServerResult.Failed(Errno.EACCES, "empty authorizer");
         }
 
-        var reader = new DencReader(request.Payload.Span);
+        var reader = new DencReader(payload.Span);
         try
         {
             byte mode = reader.ReadU8();
@@ -107,7 +122,7 @@ public sealed class AuthNoneServer : IAuthServer
                 globalId = (ulong)Interlocked.Increment(ref _nextGlobalId);
             }
 
-            return new AuthServerResult.Done(globalId, name, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty);
+            return new AuthServerResult.Done(globalId, new AuthPeer(name), ReadOnlyMemory<byte>.Empty, AuthKeys.None);
         }
         catch (DecodeException e)
         {

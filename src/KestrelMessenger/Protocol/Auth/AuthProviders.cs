@@ -1,40 +1,75 @@
-using KestrelMessenger.Protocol.Frames;
 using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.Protocol.Auth;
 
-/// <summary>What the client puts in AUTH_REQUEST.</summary>
-/// <param name="Method">A <see cref="AuthMethod"/> number.</param>
-/// <param name="PreferredModes">Connection modes in order of preference.</param>
-/// <param name="Payload">The method's payload.</param>
-public sealed record AuthRequest(uint Method, IReadOnlyList<ConnectionMode> PreferredModes, ReadOnlyMemory<byte> Payload);
-
 /// <summary>
-/// The client half of an auth method (Ceph's <c>AuthClient</c>): builds requests, answers
-/// challenges, and yields the session key that signs the pre-auth bytes (empty for none).
-/// One instance serves every connection of a messenger, so implementations are thread-safe.
+/// The client half of the auth methods a process speaks (Ceph's <c>AuthClient</c>, which ceph-osd's
+/// MonClient is for all of its messengers). The handshake picks the method and the modes (see
+/// <see cref="AuthRegistry"/>); the client builds the payloads and, when done, yields the keys. One
+/// instance serves every connection of every messenger of a process, so implementations are
+/// thread-safe and keep per-connection state in <see cref="AuthConnectionContext.MethodState"/>.
 /// </summary>
 public interface IAuthClient
 {
-    /// <summary>The first AUTH_REQUEST towards a peer of <paramref name="peerType"/>.</summary>
-    AuthRequest GetAuthRequest(EntityType peerType);
+    /// <summary>The <see cref="AuthMethod"/>s this client can speak now, in order of preference.</summary>
+    IReadOnlyList<uint> Methods { get; }
 
-    /// <summary>Answers AUTH_REPLY_MORE with the payload of AUTH_REQUEST_MORE.</summary>
-    ReadOnlyMemory<byte> HandleAuthReplyMore(EntityType peerType, ReadOnlySpan<byte> payload);
+    /// <summary>The AUTH_REQUEST payload for <see cref="AuthConnectionContext.Method"/> towards the context's peer.</summary>
+    AuthClientResult GetAuthRequest(AuthConnectionContext context);
 
-    /// <summary>Completes on AUTH_DONE; returns the session key (empty: signatures are zeros).</summary>
-    ReadOnlyMemory<byte> HandleAuthDone(EntityType peerType, ulong globalId, ConnectionMode mode, ReadOnlySpan<byte> payload);
+    /// <summary>Answers AUTH_REPLY_MORE: the payload of AUTH_REQUEST_MORE.</summary>
+    AuthClientResult HandleAuthReplyMore(AuthConnectionContext context, ReadOnlyMemory<byte> payload);
 
-    /// <summary>Picks another request after AUTH_BAD_METHOD, or null to give up.</summary>
-    AuthRequest? HandleAuthBadMethod(EntityType peerType, AuthBadMethodFrame refusal);
+    /// <summary>Completes on AUTH_DONE (<see cref="AuthConnectionContext.Mode"/> is the server's choice): the keys, or a refusal.</summary>
+    AuthClientResult HandleAuthDone(AuthConnectionContext context, ulong globalId, ReadOnlyMemory<byte> payload);
 }
 
-/// <summary>A request as the server's auth method sees it.</summary>
-/// <param name="PeerType">From the client's HELLO.</param>
-/// <param name="Method">The requested method.</param>
-/// <param name="Payload">AUTH_REQUEST or AUTH_REQUEST_MORE payload.</param>
-/// <param name="IsMore">True for AUTH_REQUEST_MORE.</param>
-public readonly record struct AuthServerRequest(EntityType PeerType, uint Method, ReadOnlyMemory<byte> Payload, bool IsMore);
+/// <summary>What the client's auth method says at one step.</summary>
+public abstract record AuthClientResult
+{
+    private AuthClientResult()
+    {
+    }
+
+    /// <summary>Send this payload (AUTH_REQUEST or AUTH_REQUEST_MORE).</summary>
+    public sealed record Send(ReadOnlyMemory<byte> Payload) : AuthClientResult;
+
+    /// <summary>Authenticated: the keys that sign the pre-auth bytes and protect the frames.</summary>
+    public sealed record Done(AuthKeys Keys) : AuthClientResult;
+
+    /// <summary>Cannot go on (negative errno, and why in our words): the connection closes as refused.</summary>
+    public sealed record Failed(int Errno, string Reason) : AuthClientResult;
+}
+
+/// <summary>
+/// What an auth method yields: the session key (signs AUTH_SIGNATURE; empty for none, which signs with
+/// zeros) and the connection secret (secure mode's AES key and nonces; empty in crc mode).
+/// </summary>
+/// <param name="SessionKey">The raw session key.</param>
+/// <param name="ConnectionSecret">The raw connection secret.</param>
+public readonly record struct AuthKeys(ReadOnlyMemory<byte> SessionKey, ReadOnlyMemory<byte> ConnectionSecret)
+{
+    /// <summary>Auth none: no key, no secret.</summary>
+    public static AuthKeys None => default;
+
+    /// <inheritdoc />
+    public override string ToString() => $"AuthKeys(session key {SessionKey.Length} bytes, connection secret {ConnectionSecret.Length} bytes)";
+}
+
+/// <summary>
+/// The server half of the auth methods a process accepts (Ceph's <c>AuthServer</c>: a monitor's own,
+/// or a daemon's MonClient with its rotating service keys). The handshake has already checked the
+/// method is allowed for the peer and picked the mode (<see cref="AuthConnectionContext.Mode"/>).
+/// Thread-safe; per-connection state lives in the context.
+/// </summary>
+public interface IAuthServer
+{
+    /// <summary>The <see cref="AuthMethod"/>s this server can verify now, in order of preference.</summary>
+    IReadOnlyList<uint> Methods { get; }
+
+    /// <summary>Judges an AUTH_REQUEST (<paramref name="more"/> false) or AUTH_REQUEST_MORE payload.</summary>
+    AuthServerResult HandleAuthRequest(AuthConnectionContext context, ReadOnlyMemory<byte> payload, bool more);
+}
 
 /// <summary>The server's verdict on one auth request.</summary>
 public abstract record AuthServerResult
@@ -43,8 +78,12 @@ public abstract record AuthServerResult
     {
     }
 
-    /// <summary>Authenticated: send AUTH_DONE.</summary>
-    public sealed record Done(ulong GlobalId, AuthEntityName? PeerName, ReadOnlyMemory<byte> Payload, ReadOnlyMemory<byte> SessionKey) : AuthServerResult;
+    /// <summary>Authenticated: send AUTH_DONE with <paramref name="Payload"/>.</summary>
+    /// <param name="GlobalId">The client's global id.</param>
+    /// <param name="Peer">Who the peer proved to be.</param>
+    /// <param name="Payload">AUTH_DONE's method payload.</param>
+    /// <param name="Keys">Session key and connection secret.</param>
+    public sealed record Done(ulong GlobalId, AuthPeer Peer, ReadOnlyMemory<byte> Payload, AuthKeys Keys) : AuthServerResult;
 
     /// <summary>Another round: send AUTH_REPLY_MORE.</summary>
     public sealed record More(ReadOnlyMemory<byte> Payload) : AuthServerResult;
@@ -53,15 +92,14 @@ public abstract record AuthServerResult
     public sealed record Failed(int Errno, string Reason) : AuthServerResult;
 }
 
-/// <summary>The server half of the auth methods a messenger accepts (Ceph's <c>AuthServer</c>).</summary>
-public interface IAuthServer
+/// <summary>Who an authenticated peer is, as its auth method proved it.</summary>
+/// <param name="Name">The auth name (<c>client.admin</c>, <c>osd.3</c>).</param>
+/// <param name="Caps">Its capabilities as text, per service (<c>mon</c> → <c>allow *</c>); empty when the method grants everything (none).</param>
+public sealed record AuthPeer(AuthEntityName Name, IReadOnlyDictionary<string, string> Caps)
 {
-    /// <summary>Methods accepted, in order of preference.</summary>
-    IReadOnlyList<uint> AllowedMethods { get; }
-
-    /// <summary>Connection modes allowed with <paramref name="method"/>, in order of preference.</summary>
-    IReadOnlyList<ConnectionMode> AllowedModes(uint method);
-
-    /// <summary>Judges an AUTH_REQUEST or AUTH_REQUEST_MORE.</summary>
-    AuthServerResult HandleAuthRequest(AuthServerRequest request);
+    /// <summary>A peer with no caps recorded.</summary>
+    public AuthPeer(AuthEntityName name)
+        : this(name, new Dictionary<string, string>())
+    {
+    }
 }
