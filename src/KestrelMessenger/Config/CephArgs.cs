@@ -58,14 +58,14 @@ public sealed record CephClientSettings
     /// <summary>
     /// The keys this client has, as <c>KeyRing::from_ceph_context</c> gathers them: the first keyring
     /// found on the search list (<see cref="Keyring"/>, else the conf's <c>keyring</c>, else Ceph's
-    /// default, metavariables expanded), then a <c>key</c> (<c>--key</c> or the conf) or else a
+    /// default for its type, metavariables expanded), then a <c>key</c> (<c>--key</c> or the conf) or else a
     /// <c>keyfile</c> for <see cref="Name"/>, which replaces the keyring's. Finding none is an error.
     /// </summary>
     public Config.Keyring LoadKeyring(CephConf? conf)
     {
         string name = Name.ToString();
         CephMetaVariables meta = Meta;
-        string search = meta.Expand(Keyring ?? conf?.GetRaw(name, "keyring") ?? Config.Keyring.DefaultSearchPath, name, conf);
+        string search = meta.Expand(Keyring ?? conf?.GetRaw(name, "keyring") ?? Config.Keyring.DefaultSearchPathFor(EntityTypes.Name(Name.Type)), name, conf);
         string? found = Config.Keyring.ResolveFileSearch(search);
         Config.Keyring keyring = found is null ? new Config.Keyring() : Config.Keyring.Load(found);
         if ((Key ?? conf?.Get(name, "key", meta)) is string key && key.Length > 0)

@@ -151,7 +151,7 @@ public sealed class CephConf
     public string? Get(string entity, string key, CephMetaVariables? meta = null)
     {
         string? raw = GetRaw(entity, key);
-        return raw is null ? null : (meta ?? new CephMetaVariables { Cluster = DefaultCluster }).Expand(raw, entity, this);
+        return raw is null ? null : (meta ?? new CephMetaVariables { Cluster = DefaultCluster }).ExpandOption(NormalizeKey(key), raw, entity, this);
     }
 
     /// <summary>
@@ -176,7 +176,7 @@ public sealed class CephConf
 
         foreach (string key in result.Keys.ToArray())
         {
-            result[key] = meta.Expand(result[key], entity, this);
+            result[key] = meta.ExpandOption(key, result[key], entity, this);
         }
 
         return result;

@@ -22,7 +22,8 @@ public sealed record CephMetaVariables
 {
     /// <summary>
     /// Ceph 16.2's compiled-in defaults of the options a value commonly refers to (checked against
-    /// <c>ceph-conf -D</c>); <c>$keyring</c> gives Ceph's default keyring search list.
+    /// <c>ceph-conf -D</c>); <c>$keyring</c> gives Ceph's default keyring search list for the entity's
+    /// type (<see cref="Keyring.DefaultSearchPathFor"/>).
     /// </summary>
     public static IReadOnlyDictionary<string, string> Defaults { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -70,6 +71,10 @@ public sealed record CephMetaVariables
         ArgumentNullException.ThrowIfNull(entity);
         return value.Contains('$', StringComparison.Ordinal) ? Expand(value, entity, conf, []) : value;
     }
+
+    /// <summary>Expands the value of option <paramref name="key"/>, so a reference back to it stays <c>$key</c>.</summary>
+    internal string ExpandOption(string key, string value, string entity, CephConf conf) =>
+        value.Contains('$', StringComparison.Ordinal) ? Expand(value, entity, conf, [key]) : value;
 
     private string Expand(string str, string entity, CephConf? conf, List<string> stack)
     {
@@ -147,7 +152,8 @@ public sealed record CephMetaVariables
 
     private void AppendOption(StringBuilder output, string written, string var, string entity, CephConf? conf, List<string> stack)
     {
-        string? referenced = var is "data_dir" or "cctid" ? null : conf?.GetRaw(entity, var) ?? Defaults.GetValueOrDefault(var);
+        string? referenced = var is "data_dir" or "cctid" ? null : conf?.GetRaw(entity, var)
+            ?? (var == "keyring" ? Keyring.DefaultSearchPathFor(TypeOf(entity)) : Defaults.GetValueOrDefault(var));
         if (referenced is null)
         {
             output.Append(written);

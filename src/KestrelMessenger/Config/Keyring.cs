@@ -39,6 +39,12 @@ public sealed class Keyring
     /// <summary>Ceph 16.2's default <c>keyring</c> option: the files tried in order, before metavariable expansion.</summary>
     public const string DefaultSearchPath = "/etc/ceph/$cluster.$name.keyring,/etc/ceph/$cluster.keyring,/etc/ceph/keyring,/etc/ceph/keyring.bin,";
 
+    /// <summary>
+    /// The default <c>keyring</c> for an entity of <paramref name="type"/> (<c>osd</c>): Ceph 16.2 gives
+    /// OSDs and MDSs the keyring in their data directory and everyone else <see cref="DefaultSearchPath"/>.
+    /// </summary>
+    public static string DefaultSearchPathFor(string type) => type is "osd" or "mds" ? $"${type}_data/keyring" : DefaultSearchPath;
+
     /// <summary>The largest keyring or key file read.</summary>
     public const int MaxFileBytes = 1 << 20;
 

@@ -138,7 +138,8 @@ public static class MonHost
         int depth = 0, start = 0;
         for (int i = 0; i <= text.Length; i++)
         {
-            char c = i < text.Length ? text[i] : ',';
+            bool atEnd = i == text.Length;
+            char c = atEnd ? ',' : text[i];
             if (c == '[')
             {
                 depth++;
@@ -147,7 +148,7 @@ public static class MonHost
             {
                 depth = Math.Max(0, depth - 1);
             }
-            else if (depth == 0 && c is ',' or ' ' or ';' or '\t')
+            else if (atEnd || (depth == 0 && c is ',' or ' ' or ';' or '\t'))
             {
                 if (i > start)
                 {
