@@ -1,3 +1,4 @@
+using KestrelMessenger.Config;
 using System.CommandLine;
 using KestrelMessenger.OsdSample.Demo;
 using KestrelMessenger.OsdSample.Osd;

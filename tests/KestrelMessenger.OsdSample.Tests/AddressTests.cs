@@ -1,3 +1,4 @@
+using KestrelMessenger.Config;
 using System.Net;
 using System.Net.Sockets;
 using KestrelMessenger.Hosting;

@@ -1,65 +1,11 @@
+using KestrelMessenger.Config;
 using KestrelMessenger.OsdSample.Osd;
 
 namespace KestrelMessenger.OsdSample.Tests;
 
-/// <summary>ceph.conf is read as Ceph reads it: the real `ceph-conf` tool is the oracle.</summary>
+/// <summary>The OSD takes its options from the library's ceph.conf reader, typed (the reader's own tests are in KestrelMessenger.Tests/Config).</summary>
 public class ConfigTests
 {
-    private const string Tricky = """
-        # a comment
-        [global]
-        fsid = 2d9f0a60-2f5e-4b8e-9d1b-8c0c7c1e2a11
-        public addr = 10.0.0.1   # comment after a value
-        public_network = 10.0.0.0/8 ; another comment
-        ms_bind_port_min = 7000
-        osd heartbeat   grace = 9
-        cluster_addr = "10.1.0.1"
-        Mixed_Case = yes
-        continued = x \
-          y
-        [osd]
-        public_addr = 10.0.0.2
-        ms_bind_port_min = 7100
-        [osd.3]
-        public_addr = 10.0.0.3
-        [global]
-        ms_bind_port_max = 7001
-        ms_bind_port_max = 7002
-        """;
-
-    public static TheoryData<string, string> Lookups => new()
-    {
-        { "osd.3", "public_addr" }, { "osd.4", "public_addr" }, { "mon.a", "public_addr" },
-        { "osd.3", "public_network" }, { "osd.3", "ms_bind_port_min" }, { "mon.a", "ms_bind_port_min" },
-        { "osd.3", "osd_heartbeat_grace" }, { "osd.3", "cluster_addr" }, { "osd.3", "ms_bind_port_max" },
-        { "osd.3", "Mixed_Case" }, { "osd.3", "mixed_case" }, { "osd.3", "continued" }, { "osd.3", "missing" },
-    };
-
-    [Theory]
-    [MemberData(nameof(Lookups))]
-    public async Task Every_value_is_the_one_ceph_conf_looks_up(string entity, string key)
-    {
-        string path = Path.GetTempFileName();
-        try
-        {
-            await File.WriteAllTextAsync(path, Tricky + "\n"); // ceph-conf refuses a last line without its newline
-            (int exit, string output, _) = await Processes.RunAsync("ceph-conf", ["-c", path, "--name", entity, "--lookup", key]);
-            string? ceph = exit == 0 ? output.TrimEnd('\n') : null;
-            Assert.Equal(ceph, CephConf.Load(path).Get(entity, key));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
-    [Fact]
-    public void A_line_that_is_neither_section_nor_setting_is_an_error_naming_the_line()
-    {
-        var e = Assert.Throws<OsdConfigException>(() => CephConf.Parse(["[global]", "noequals"], "my.conf"));
-        Assert.Equal("my.conf:2: 'noequals' is neither a [section] nor key = value", e.Message);
-    }
-
     [Fact]
     public void The_options_an_osd_reads_come_from_its_sections_typed()
     {

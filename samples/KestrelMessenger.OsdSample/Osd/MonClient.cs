@@ -1,3 +1,4 @@
+using KestrelMessenger.Config;
 using System.Collections.Concurrent;
 using KestrelMessenger.Dispatch;
 using KestrelMessenger.Messages;
@@ -162,34 +163,28 @@ public sealed partial class MonClient(IOptions<OsdOptions> options, ClusterMap c
         throw new MonSessionLostException(session.CloseReason ?? "monitor session closed");
     }
 
-    /// <summary>Parses ceph.conf's mon_host: monitors separated by commas or spaces, each "[v2:…,v1:…]" or one address.</summary>
+    /// <summary>
+    /// ceph.conf's mon_host, as the library's <see cref="MonHost"/> reads it (every form Ceph accepts), keeping
+    /// each monitor's msgr2 addresses: this OSD speaks msgr2 only. A monitor with none is left out.
+    /// </summary>
     public static List<EntityAddrVec> ParseMonHost(string? monHost)
     {
-        var monitors = new List<EntityAddrVec>();
         if (string.IsNullOrWhiteSpace(monHost))
         {
-            return monitors;
+            return [];
         }
 
-        int depth = 0, start = 0;
-        for (int i = 0; i <= monHost.Length; i++)
+        IReadOnlyList<EntityAddrVec> monitors;
+        try
         {
-            char c = i < monHost.Length ? monHost[i] : ',';
-            depth += c == '[' ? 1 : c == ']' ? -1 : 0;
-            if (depth == 0 && (c is ',' or ' ' or ';'))
-            {
-                string part = monHost[start..i].Trim();
-                if (part.Length > 0)
-                {
-                    EntityAddrVec vec = EntityAddrVec.Parse(part);
-                    monitors.Add(new EntityAddrVec(vec.Where(a => a.Type == EntityAddrType.Msgr2)));
-                }
-
-                start = i + 1;
-            }
+            monitors = MonHost.Parse(monHost);
+        }
+        catch (CephConfigException e)
+        {
+            throw new OsdConfigException(e.Message);
         }
 
-        return [.. monitors.Where(v => v.Count > 0)];
+        return [.. monitors.Select(v => new EntityAddrVec(v.Where(a => a.Type == EntityAddrType.Msgr2))).Where(v => v.Count > 0)];
     }
 
     private static partial class Log

@@ -48,6 +48,7 @@ public static class StartOutcome
     {
         MonRefusedException refused => (Refused, refused.Message),
         OsdConfigException config => (ConfigError, config.Message),
+        KestrelMessenger.Config.CephConfigException config => (ConfigError, config.Message),
         IOException io => (ConfigError, io.Message),
         OperationCanceledException when stopping => (Stopped, "stopped"),
         _ => null,

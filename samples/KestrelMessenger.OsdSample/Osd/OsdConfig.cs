@@ -1,3 +1,4 @@
+using KestrelMessenger.Config;
 using System.Globalization;
 
 namespace KestrelMessenger.OsdSample.Osd;
