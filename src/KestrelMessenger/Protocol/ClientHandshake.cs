@@ -71,11 +71,12 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
     {
         IAuthClient client = host.AuthClient;
         var auth = new AuthConnectionContext(HandshakeRole.Client, host.MyName.Type, peerType);
-        uint[] ours = [.. host.AuthRegistry.Methods(peerType).Where(client.Methods.Contains)];
+        // A method none of whose modes we allow (auth none when only secure is) is not worth offering.
+        uint[] ours = [.. host.AuthRegistry.Methods(peerType).Where(m => client.Methods.Contains(m) && host.AuthRegistry.Modes(peerType, m).Count > 0)];
         if (ours.Length == 0)
         {
             throw new ProtocolException(
-                $"no auth method we can speak is allowed towards a {EntityTypes.Name(peerType)} (configured: [{string.Join(", ", host.AuthRegistry.Methods(peerType).Select(AuthMethod.Name))}], ours: [{string.Join(", ", client.Methods.Select(AuthMethod.Name))}])",
+                $"no auth method we can speak is allowed towards a {EntityTypes.Name(peerType)} with the modes we allow (methods configured: [{string.Join(", ", host.AuthRegistry.Methods(peerType).Select(AuthMethod.Name))}], ours: [{string.Join(", ", client.Methods.Select(AuthMethod.Name))}]; auth none allows crc mode only)",
                 FailureKind.AuthRefused);
         }
 
