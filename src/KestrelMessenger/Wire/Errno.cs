@@ -3,6 +3,8 @@ namespace KestrelMessenger.Wire;
 /// <summary>The negative errno values that appear on the wire (Linux's numbers, which Ceph sends whatever its host).</summary>
 public static class Errno
 {
+    /// <summary>Operation not permitted (cephx: a ticket reply that does not verify, a wrong proof).</summary>
+    public const int EPERM = -1;
     /// <summary>No such object.</summary>
     public const int ENOENT = -2;
     /// <summary>I/O error (what an OSD answers when something unexpected failed).</summary>
