@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Starts a throw-away Ceph cluster on 127.0.0.1 for interop tests: one monitor (auth none,
 # msgr2 only) and, with --osd, one ceph-osd on the memstore backend; everything under DIR.
-# Prints "pid=<MON PID> fsid=<FSID>" once the monitor is up, and "osd=<ID> osd_pid=<PID>" once
-# the OSD is up. Stop them with: kill <PIDs>; rm -rf DIR.
-# usage: start-test-mon.sh DIR V2PORT [--osd] [--ipv6] [--extra-conf FILE]
+# Prints "pid=<MON PID> fsid=<FSID>" once the monitor is up, "keyring=<PATH>" after it with
+# --cephx, and "osd=<ID> osd_pid=<PID>" once the OSD is up. Stop them with: kill <PIDs>; rm -rf DIR.
+# usage: start-test-mon.sh DIR V2PORT [--osd] [--ipv6] [--cephx] [--extra-conf FILE]
 #   --ipv6             the cluster lives on [::1] (ms_bind_ipv6 = true, ms_bind_ipv4 = false)
+#   --cephx            cephx required everywhere (auth_*_required = cephx); DIR/keyring holds mon. and
+#                      client.admin (caps mon/osd/mgr 'allow *'), and the OSD's key with --osd;
+#                      `ceph -c DIR/ceph.conf -k DIR/keyring -s` works against it
 #   --extra-conf FILE  append FILE to ceph.conf (its own [mon], [osd] … sections override [global])
 set -euo pipefail
 dir=$1; port=$2; shift 2
-with_osd=; ip=127.0.0.1; ipv6=false; extra=
+with_osd=; ip=127.0.0.1; ipv6=false; extra=; auth=none
 while [ $# -gt 0 ]; do
   case $1 in
     --osd) with_osd=--osd ;;
     --ipv6) ip=::1; ipv6=true ;;
+    --cephx) auth=cephx ;;
     --extra-conf) extra=$2; shift ;;
     *) echo "start-test-mon.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -25,9 +29,9 @@ cat > "$dir/ceph.conf" <<CONF
 [global]
 fsid = $fsid
 mon_host = $mon_addr
-auth_cluster_required = none
-auth_service_required = none
-auth_client_required = none
+auth_cluster_required = $auth
+auth_service_required = $auth
+auth_client_required = $auth
 ms_bind_msgr1 = false
 ms_bind_ipv4 = $ipv4
 ms_bind_ipv6 = $ipv6
@@ -52,6 +56,10 @@ public_addr = $ip
 CONF
 if [ -n "$extra" ]; then cat "$extra" >> "$dir/ceph.conf"; fi
 ceph-authtool --create-keyring "$dir/keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
+if [ "$auth" = cephx ]; then
+  ceph-authtool "$dir/keyring" --gen-key -n client.admin \
+    --cap mon 'allow *' --cap osd 'allow *' --cap mgr 'allow *' >/dev/null
+fi
 if [ "$ipv6" = true ]; then mon_v2="[v2:[$ip]:$port]"; else mon_v2="[v2:$ip:$port]"; fi
 monmaptool --create --fsid "$fsid" --addv a "$mon_v2" "$dir/monmap" >/dev/null
 ceph-mon -c "$dir/ceph.conf" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/keyring" >/dev/null 2>&1
@@ -61,12 +69,17 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 echo "pid=$(cat "$dir/run/mon.a.pid") fsid=$fsid"
+if [ "$auth" = cephx ]; then echo "keyring=$dir/keyring"; fi
 
 if [ "$with_osd" = "--osd" ]; then
   conf=(-c "$dir/ceph.conf")
   uuid=$(cat /proc/sys/kernel/random/uuid)
   id=$(ceph "${conf[@]}" --connect-timeout 30 osd new "$uuid")
   mkdir -p "$dir/osd/ceph-$id"
+  if [ "$auth" = cephx ]; then
+    # The OSD reads the shared keyring (ceph.conf's keyring); give it a key the monitor knows.
+    ceph "${conf[@]}" auth get-or-create "osd.$id" mon 'allow profile osd' mgr 'allow profile osd' osd 'allow *' >>"$dir/keyring"
+  fi
   ceph-osd "${conf[@]}" -i "$id" --mkfs --osd-uuid "$uuid" >"$dir/log/osd-mkfs.log" 2>&1
   ceph-osd "${conf[@]}" -i "$id"
   for _ in $(seq 1 300); do
