@@ -128,8 +128,9 @@ def main():
     emit("server_message", "s2c", 17, [header, pattern(72, 11), b"", pattern(300, 12)])   # 2 ops
     emit("server_front_only", "s2c", 17, [header, pattern(1, 13)])                         # 2 ops
 
-    # Receive-side behaviour (decoded by a fresh server-role codec in this order, nonces continuing).
-    rx = Nonce(client_tx)
+    # Receive-side behaviour: decoded by the server-role codec after the c2s frames above, so the
+    # client's tx counter runs on from them.
+    rx = c2s
     for name, segs, kw, aborted in [
         ("aborted", [header, pattern(10, 14), b"", pattern(20, 15)], {}, True),
         ("nonzero_padding", [pattern(50, 16), pattern(3, 17)], {"pad_byte": 0xA5, "epilogue_rest": bytes(range(1, 16))}, False),
