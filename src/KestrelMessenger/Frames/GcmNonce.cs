@@ -34,6 +34,9 @@ internal sealed class GcmNonce
         _usedInitial = true;
     }
 
+    /// <summary>Benchmark hook: sets the counter back so the same received frame can be decrypted again.</summary>
+    internal void Rewind(ulong counter) => _counter = counter;
+
     /// <summary>The counter the next operation will use.</summary>
     public ulong Counter => _counter;
 
@@ -49,7 +52,10 @@ internal sealed class GcmNonce
         return left >= (ulong)operations;
     }
 
-    /// <summary>Writes the IV for the next operation into <paramref name="iv"/> and steps the counter.</summary>
+    /// <summary>
+    /// Sender: writes the IV for the next operation into <paramref name="iv"/> and steps the counter,
+    /// refusing (<see cref="InvalidOperationException"/>) once the initial nonce would come round again.
+    /// </summary>
     public void Take(Span<byte> iv)
     {
         if (_counter == _initial)
@@ -62,6 +68,15 @@ internal sealed class GcmNonce
             _usedInitial = true;
         }
 
+        Next(iv);
+    }
+
+    /// <summary>
+    /// Receiver: writes the IV for the next operation and steps the counter. No wrap check, as in Ceph's
+    /// rx handler: not reusing a nonce is the sender's duty (see <see cref="Take"/>).
+    /// </summary>
+    public void Next(Span<byte> iv)
+    {
         BinaryPrimitives.WriteUInt32LittleEndian(iv, _fixed);
         BinaryPrimitives.WriteUInt64LittleEndian(iv[4..], _counter);
         _counter = unchecked(_counter + 1);

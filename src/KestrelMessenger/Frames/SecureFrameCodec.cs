@@ -76,6 +76,9 @@ public sealed class SecureFrameCodec : FrameCodec, IDisposable
     /// <summary>Test hook: the counters the next receive and send operations will use.</summary>
     internal (ulong Rx, ulong Tx) Counters => (_rxNonce.Counter, _txNonce.Counter);
 
+    /// <summary>Benchmark hook: the receive counter back to <paramref name="rx"/>, so one pre-encoded frame can be decoded repeatedly.</summary>
+    internal void RewindReceive(ulong rx) => _rxNonce.Rewind(rx);
+
     /// <inheritdoc />
     public override bool IsSecure => true;
 
@@ -308,7 +311,7 @@ public sealed class SecureFrameCodec : FrameCodec, IDisposable
     {
         // The nonce is spent whether or not the tag verifies; a failure closes the connection anyway.
         Span<byte> iv = stackalloc byte[GcmNonce.Length];
-        _rxNonce.Take(iv);
+        _rxNonce.Next(iv);
         try
         {
             _rx.Decrypt(iv, cipher, tag, plain);
