@@ -3,8 +3,9 @@ using System.Buffers;
 namespace KestrelMessenger.Frames;
 
 /// <summary>
-/// One decoded msgr2.1 frame. Segments are slices of the input buffer (no copy): they are valid
-/// only until the reader that produced them advances.
+/// One decoded msgr2.1 frame. In crc mode the segments are slices of the input buffer (no copy),
+/// valid only until the reader that produced them advances; in secure mode they are slices of the
+/// codec's plaintext buffer, valid until the codec's next receive call.
 /// </summary>
 public readonly struct Frame
 {
