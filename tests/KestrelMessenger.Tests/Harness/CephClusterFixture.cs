@@ -11,8 +11,14 @@ namespace KestrelMessenger.Tests.Harness;
 /// memstore ceph-osd, started by scripts/start-test-mon.sh and stopped by PID when the tests are done.
 /// Shared by every interop test class (one cluster per run).
 /// </summary>
-public sealed partial class CephClusterFixture : IAsyncLifetime
+public partial class CephClusterFixture : IAsyncLifetime
 {
+    /// <summary>Extra arguments for start-test-mon.sh (a cephx cluster adds --cephx).</summary>
+    protected virtual string[] ScriptOptions => [];
+
+    /// <summary>The keyring with client.admin's key (cephx clusters only).</summary>
+    public string? Keyring { get; private set; }
+
     public int Port { get; private set; }
 
     public int Pid { get; private set; }
@@ -33,7 +39,8 @@ public sealed partial class CephClusterFixture : IAsyncLifetime
     /// <summary>Runs the real `ceph` CLI against this cluster; returns its output.</summary>
     public async Task<string> CephAsync(params string[] args)
     {
-        (int exitCode, string output, string errors) = await Processes.RunAsync("ceph", ["-c", Path.Combine(Directory, "ceph.conf"), "--connect-timeout", "20", .. args], TimeSpan.FromSeconds(60));
+        string[] keyring = Keyring is null ? [] : ["-k", Keyring];
+        (int exitCode, string output, string errors) = await Processes.RunAsync("ceph", ["-c", Path.Combine(Directory, "ceph.conf"), .. keyring, "--connect-timeout", "20", .. args], TimeSpan.FromSeconds(60));
         if (exitCode != 0)
         {
             throw new InvalidOperationException($"ceph {string.Join(" ", args)} failed ({exitCode}): {errors}");
@@ -53,7 +60,7 @@ public sealed partial class CephClusterFixture : IAsyncLifetime
         }
 
         string script = Path.Combine(Processes.RepoRoot(), "scripts", "start-test-mon.sh");
-        (int exitCode, string output, string errors) = await Processes.RunAsync("bash", [script, Directory, Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--osd"]);
+        (int exitCode, string output, string errors) = await Processes.RunAsync("bash", [script, Directory, Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--osd", .. ScriptOptions]);
         Match m = PidLine().Match(output);
         Match osd = OsdLine().Match(output);
         if (m.Success)
@@ -72,6 +79,11 @@ public sealed partial class CephClusterFixture : IAsyncLifetime
         }
 
         Fsid = Guid.Parse(m.Groups[2].Value);
+        if (KeyringLine().Match(output) is { Success: true } keyring)
+        {
+            Keyring = keyring.Groups[1].Value;
+        }
+
         string dump = await CephAsync("mon", "dump", "-f", "json");
         MonMapEpoch = (uint)System.Text.Json.JsonDocument.Parse(dump).RootElement.GetProperty("epoch").GetInt32();
 
@@ -99,6 +111,30 @@ public sealed partial class CephClusterFixture : IAsyncLifetime
 
     [GeneratedRegex(@"osd=(\d+) osd_pid=(\d+)")]
     private static partial Regex OsdLine();
+
+    [GeneratedRegex(@"keyring=(\S+)")]
+    private static partial Regex KeyringLine();
+}
+
+/// <summary>
+/// The same cluster as Ceph ships it by default: cephx required everywhere (start-test-mon.sh --cephx),
+/// with client.admin's key in <see cref="CephClusterFixture.Keyring"/>.
+/// </summary>
+public sealed class CephxClusterFixture : CephClusterFixture
+{
+    protected override string[] ScriptOptions => ["--cephx"];
+
+    /// <summary>client.admin's key.</summary>
+    public KestrelMessenger.Protocol.Auth.Cephx.CryptoKey AdminKey =>
+        KestrelMessenger.Protocol.Auth.Cephx.CryptoKey.FromBase64(
+            KestrelMessenger.Config.Keyring.Load(Keyring!).Find("client.admin")!.Key!.Base64);
+}
+
+/// <summary>Interop tests against the cephx cluster share it and run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class CephxCluster : ICollectionFixture<CephxClusterFixture>
+{
+    public const string Name = "real cephx ceph cluster";
 }
 
 /// <summary>Every interop test shares one real cluster, and runs one at a time against it.</summary>

@@ -1,0 +1,46 @@
+using KestrelMessenger.Config;
+using KestrelMessenger.Protocol.Auth;
+using KestrelMessenger.Protocol.Auth.Cephx;
+using KestrelMessenger.Wire;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace KestrelMessenger.Hosting;
+
+/// <summary>Registers the process's auth: who it is and its key, shared by all of its messengers.</summary>
+public static class CephAuthServiceCollectionExtensions
+{
+    /// <summary>
+    /// The process authenticates as <paramref name="name"/>: with cephx when <paramref name="key"/> is
+    /// given (and auth none where the options allow it), with auth none only otherwise. Every messenger
+    /// of the process uses it as its <see cref="IAuthClient"/>.
+    /// </summary>
+    public static IServiceCollection AddCephAuth(this IServiceCollection services, AuthEntityName name, CryptoKey? key)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        CephxClient? cephx = key is null ? null : new CephxClient(name, key);
+        var client = new CephAuthClient(name, cephx);
+        services.TryAddSingleton(client);
+        if (cephx is not null)
+        {
+            services.TryAddSingleton(cephx);
+        }
+
+        services.TryAddSingleton<IAuthClient>(sp => sp.GetRequiredService<CephAuthClient>());
+        return services;
+    }
+
+    /// <summary>
+    /// The process authenticates as Ceph's tools would with these settings (<c>-n</c>, <c>-k</c>,
+    /// <c>--key</c>, the conf's <c>keyring</c>): its name and the key the keyring holds for it.
+    /// </summary>
+    /// <exception cref="CephConfigException">No keyring is found, or it has no key for the name.</exception>
+    public static IServiceCollection AddCephAuth(this IServiceCollection services, CephClientSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        Keyring keyring = settings.LoadKeyring(settings.LoadConf());
+        CephCryptoKey key = keyring[settings.Name]?.Key
+            ?? throw new CephConfigException($"the keyring {keyring.FilePath ?? ""} has no key for {settings.Name}");
+        return services.AddCephAuth(settings.Name, CryptoKey.FromBase64(key.Base64));
+    }
+}
