@@ -1,9 +1,11 @@
 using KestrelMessenger.Config;
+using KestrelMessenger.Mon;
 using KestrelMessenger.Protocol.Auth;
 using KestrelMessenger.Protocol.Auth.Cephx;
 using KestrelMessenger.Wire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace KestrelMessenger.Hosting;
 
@@ -18,15 +20,27 @@ public static class CephAuthServiceCollectionExtensions
     public static IServiceCollection AddCephAuth(this IServiceCollection services, AuthEntityName name, CryptoKey? key)
     {
         ArgumentNullException.ThrowIfNull(services);
-        CephxClient? cephx = key is null ? null : new CephxClient(name, key);
-        var client = new CephAuthClient(name, cephx);
-        services.TryAddSingleton(client);
+        // A daemon verifies its clients' tickets with the rotating secrets of its service, which the
+        // monitors hand it (CephxKeeper fetches them); a client has none to keep.
+        RotatingKeyring? rotating = key is not null && name.Type is EntityType.Osd or EntityType.Mds or EntityType.Mgr
+            ? new RotatingKeyring(name.Type)
+            : null;
+        CephxClient? cephx = key is null ? null : new CephxClient(name, key, rotatingKeyring: rotating);
+        services.TryAddSingleton(new CephAuthClient(name, cephx));
+        services.TryAddSingleton<IAuthClient>(sp => sp.GetRequiredService<CephAuthClient>());
         if (cephx is not null)
         {
             services.TryAddSingleton(cephx);
+            services.TryAddSingleton(sp => new CephxKeeper(cephx, rotating, sp.GetRequiredService<ILoggerFactory>().CreateLogger("KestrelMessenger.Cephx")));
         }
 
-        services.TryAddSingleton<IAuthClient>(sp => sp.GetRequiredService<CephAuthClient>());
+        if (rotating is not null)
+        {
+            services.TryAddSingleton(rotating);
+            services.TryAddSingleton(new CephAuthServer(new CephxAuthorizerVerifier(rotating)) { Service = EntityTypes.Name(name.Type) });
+            services.TryAddSingleton<IAuthServer>(sp => sp.GetRequiredService<CephAuthServer>());
+        }
+
         return services;
     }
 

@@ -23,6 +23,8 @@ public sealed class MessageRegistry
         .Register<Mon.MMonGetVersionReply>(MessageTypes.MonGetVersionReply)
         .Register<Mon.MMonCommand>(MessageTypes.MonCommand)
         .Register<Mon.MMonCommandAck>(MessageTypes.MonCommandAck)
+        .Register<Mon.MAuth>(MessageTypes.Auth)
+        .Register<Mon.MAuthReply>(MessageTypes.AuthReply)
         .Register<MCommand>(MessageTypes.Command)
         .Register<MCommandReply>(MessageTypes.CommandReply)
         .Register<Osd.MOSDBoot>(MessageTypes.OsdBoot)

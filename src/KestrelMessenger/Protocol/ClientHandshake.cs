@@ -40,6 +40,7 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
             GlobalId = globalId,
             Auth = new CephAuthResult(auth.Method, auth.Mode, globalId, null),
             Codec = channel.Codec,
+            AuthContext = auth,
             Lossy = (server.Flags & IdentFlags.Lossy) != 0,
             PeerGlobalSeq = server.GlobalSeq,
             ClientCookie = mine.ClientCookie,

@@ -56,6 +56,9 @@ public sealed record HandshakeResult : ICephHandshakeFeature
     /// <summary>The peer's auth name, when the auth method revealed it (server role).</summary>
     public AuthEntityName? PeerAuthName => Auth.Peer?.Name;
 
+    /// <summary>The connection's auth state (a cephx monitor session's challenge and keys live on in it).</summary>
+    internal AuthConnectionContext? AuthContext { get; init; }
+
     /// <summary>The connection's frame codec, negotiated by the handshake and used by the READY loops.</summary>
     internal FrameCodec Codec { get; init; } = CrcFrameCodec.Instance;
 

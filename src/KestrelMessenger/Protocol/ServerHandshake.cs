@@ -38,6 +38,7 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
             GlobalId = done.GlobalId,
             Auth = new CephAuthResult(auth.Method, auth.Mode, done.GlobalId, done.Peer),
             Codec = channel.Codec,
+            AuthContext = auth,
             Lossy = (mine.Flags & IdentFlags.Lossy) != 0,
             PeerGlobalSeq = client.GlobalSeq,
             ClientCookie = client.ClientCookie,

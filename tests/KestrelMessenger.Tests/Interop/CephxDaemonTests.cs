@@ -1,0 +1,98 @@
+using KestrelMessenger.Hosting;
+using KestrelMessenger.Messages;
+using KestrelMessenger.Mon;
+using KestrelMessenger.Protocol;
+using KestrelMessenger.Protocol.Auth;
+using KestrelMessenger.Protocol.Auth.Cephx;
+using KestrelMessenger.Tests.Harness;
+using KestrelMessenger.Wire;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KestrelMessenger.Tests.Interop;
+
+/// <summary>
+/// Our messenger as a cephx daemon: it logs in to the real monitor as an OSD, fetches the rotating OSD
+/// service secrets, and with them verifies the tickets clients got from the monitor.
+/// </summary>
+[Collection(CephxCluster.Name)]
+public class CephxDaemonTests(CephxClusterFixture cluster)
+{
+    private EntityAddr Mon => EntityAddr.Parse($"v2:127.0.0.1:{cluster.Port}/0");
+
+    /// <summary>A key for <paramref name="name"/> as an operator makes one for a new OSD.</summary>
+    private async Task<CryptoKey> OsdKeyAsync(string name)
+    {
+        string keyring = await cluster.CephAsync("auth", "get-or-create", name, "mon", "allow profile osd", "mgr", "allow profile osd", "osd", "allow *");
+        return CryptoKey.FromBase64(KestrelMessenger.Config.Keyring.Parse(keyring).Find(name)!.Key!.Base64);
+    }
+
+    private async Task<MessengerTestHost> DaemonAsync(string name, CryptoKey key, string serviceModes)
+    {
+        MessengerTestHost daemon = await MessengerTestHost.StartAsync(TransportKind.Tcp, services =>
+        {
+            services.AddCephAuth(AuthEntityName.Parse(name), key);
+            services.Configure<AuthOptions>(o => o.ServiceMode = serviceModes);
+            services.AddCephMessenger("public", o => { o.Entity = name; o.BindTo("v2:127.0.0.1:0"); }).AddDispatcher<CephxKeeper>();
+        });
+        IConnection mon = daemon.Messenger("public").ConnectTo(EntityType.Mon, Mon);
+        await mon.PingAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        CephxKeeper keeper = daemon.Get<CephxKeeper>();
+        keeper.OnSession(mon);
+        await keeper.WaitForRotatingKeysAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+        return daemon;
+    }
+
+    private Task<MessengerTestHost> AdminAsync() => MessengerTestHost.StartAsync(TransportKind.Tcp, services =>
+    {
+        services.AddCephAuth(AuthEntityName.Parse("client.admin"), cluster.AdminKey);
+        services.Configure<AuthOptions>(o => o.ClientMode = "secure crc");
+        services.AddCephMessenger("client", o => o.Entity = "client.-1");
+    });
+
+    [Theory]
+    [InlineData("crc", ConnectionMode.Crc)]
+    [InlineData("secure", ConnectionMode.Secure)]
+    public async Task Our_osd_verifies_a_client_ticket_with_the_rotating_secrets_it_fetched(string serviceModes, ConnectionMode expected)
+    {
+        await using MessengerTestHost daemon = await DaemonAsync("osd.7", await OsdKeyAsync("osd.7"), serviceModes);
+        Assert.NotNull(daemon.Get<RotatingKeyring>().Secrets);
+
+        await using MessengerTestHost admin = await AdminAsync();
+        Messenger client = admin.Messenger("client");
+        await client.ConnectTo(EntityType.Mon, Mon).PingAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        IConnection osd = client.ConnectTo(EntityType.Osd, daemon.Messenger("public").MyAddrs);
+        for (int i = 0; i < 3; i++)
+        {
+            await osd.PingAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+
+        Assert.Equal((AuthMethod.Cephx, expected), (osd.Handshake!.Auth.Method, osd.Handshake.Mode));
+        IConnection accepted = Assert.Single(daemon.Messenger("public").Connections, c => c.PeerName.Type == EntityType.Client);
+        CephAuthResult auth = accepted.Handshake!.Auth;
+        Assert.Equal(AuthEntityName.Parse("client.admin"), auth.Peer!.Name);
+        Assert.Equal("allow *", auth.Peer.Caps["osd"]);
+        Assert.Equal(admin.Get<CephAuthClient>().GlobalId, auth.GlobalId);
+    }
+
+    [Fact]
+    public async Task Before_it_has_the_rotating_secrets_a_daemon_refuses_every_ticket_with_a_logged_reason()
+    {
+        // Logged in, but the rotating secrets were never fetched: no ticket can be opened yet.
+        await using MessengerTestHost daemon = await MessengerTestHost.StartAsync(TransportKind.Tcp, services =>
+        {
+            services.AddCephAuth(AuthEntityName.Parse("osd.8"), OsdKeyAsync("osd.8").GetAwaiter().GetResult());
+            services.AddCephMessenger("public", o => { o.Entity = "osd.8"; o.BindTo("v2:127.0.0.1:0"); });
+        });
+
+        await using MessengerTestHost admin = await AdminAsync();
+        Messenger client = admin.Messenger("client");
+        await client.ConnectTo(EntityType.Mon, Mon).PingAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        IConnection osd = client.ConnectTo(EntityType.Osd, daemon.Messenger("public").MyAddrs);
+        await Assert.ThrowsAnyAsync<Exception>(() => osd.PingAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        Assert.Equal(FailureKind.AuthRefused, osd.Failure?.Kind);
+        Assert.Contains("auth refused: cephx answered EACCES", osd.Failure!.Reason);
+        string line = await daemon.Logs.WaitForAsync("refused");
+        Assert.Contains("client", line);
+    }
+}
