@@ -241,7 +241,7 @@ public sealed partial class MonClient
 
         if (established)
         {
-            SessionEstablished?.Invoke(session);
+            RaiseEstablished(session);
         }
     }
 
@@ -296,6 +296,18 @@ public sealed partial class MonClient
         if (!_stopping.IsCancellationRequested)
         {
             Log.SessionLost(_logger, reason);
+        }
+    }
+
+    private void RaiseEstablished(IConnection session)
+    {
+        try
+        {
+            SessionEstablished?.Invoke(session);
+        }
+        catch (Exception e)
+        {
+            Log.HandlerFailed(_logger, e, "SessionEstablished");
         }
     }
 
@@ -371,7 +383,7 @@ public sealed partial class MonClient
 
         if (established)
         {
-            SessionEstablished?.Invoke(session!);
+            RaiseEstablished(session!);
         }
     }
 }
