@@ -2,46 +2,9 @@ using KestrelMessenger.OsdSample.Osd;
 
 namespace KestrelMessenger.OsdSample.Tests;
 
-/// <summary>The MonClient's decisions, as pure rules: hunt backoff, exit codes, failure reports, heartbeat peers.</summary>
+/// <summary>The OSD's monitor-side decisions, as pure rules: exit codes, failure reports, heartbeat peers (the hunt rules are the library's: tests/KestrelMessenger.Tests/Mon).</summary>
 public class MonClientRulesTests
 {
-    [Fact]
-    public void Before_the_first_session_every_hunt_attempt_waits_the_base_interval()
-    {
-        var backoff = new HuntBackoff(backoff: 1.5, maxMultiple: 10);
-        Assert.Equal([1.0, 1.0, 1.0, 1.0], Enumerable.Range(0, 4).Select(_ => backoff.StartAttempt()));
-    }
-
-    [Fact]
-    public void After_a_session_each_attempt_backs_off_by_the_factor_up_to_the_max_multiple()
-    {
-        var backoff = new HuntBackoff(backoff: 1.5, maxMultiple: 10);
-        backoff.StartAttempt();
-        backoff.Found();
-        double[] multiples = [.. Enumerable.Range(0, 8).Select(_ => Math.Round(backoff.StartAttempt(), 4))];
-        Assert.Equal([1.5, 2.25, 3.375, 5.0625, 7.5938, 10, 10, 10], multiples);
-    }
-
-    [Fact]
-    public void A_session_found_and_each_healthy_keepalive_round_relax_the_backoff_to_the_minimum()
-    {
-        var backoff = new HuntBackoff(backoff: 1.5, maxMultiple: 10);
-        backoff.Found();
-        for (int i = 0; i < 6; i++)
-        {
-            backoff.StartAttempt(); // 1.5, 2.25, … 10
-        }
-
-        backoff.Found();
-        Assert.Equal(10 / 1.5, backoff.Multiplier, 6);
-        for (int i = 0; i < 10; i++)
-        {
-            backoff.Relax();
-        }
-
-        Assert.Equal(1.0, backoff.Multiplier);
-    }
-
     public static TheoryData<Exception, bool, int?> Outcomes => new()
     {
         { new MonRefusedException(MonRefusal.UnknownOsd, "x"), false, 2 },

@@ -14,7 +14,7 @@ namespace KestrelMessenger.OsdSample.Osd;
 /// replication runs over cluster with the sample's <see cref="MOsdRepOp"/> (Osd.Replication.cs).
 /// </summary>
 public sealed partial class Osd(
-    IOptions<OsdOptions> options, IOptions<OsdOpLimits> limits, OsdMap map, ObjectStore store, HeartbeatMonitor heartbeats, MonClient monc, IServiceProvider services, ILogger<Osd> logger) : IDispatcher
+    IOptions<OsdOptions> options, IOptions<OsdOpLimits> limits, OsdMap map, ObjectStore store, HeartbeatMonitor heartbeats, OsdMonClient monc, IServiceProvider services, ILogger<Osd> logger) : IDispatcher
 {
     private readonly OsdOptions _options = options.Value;
     private readonly OsdOpLimits _limits = limits.Value;

@@ -1,6 +1,7 @@
 using System.Net;
 using KestrelMessenger.Hosting;
 using KestrelMessenger.Messages;
+using KestrelMessenger.Mon;
 using KestrelMessenger.Protocol;
 using KestrelMessenger.Wire;
 using Microsoft.Extensions.Logging;
@@ -27,7 +28,7 @@ public static class OsdHost
         builder.Services.AddSingleton(map);
         builder.Services.AddSingleton<ObjectStore>();
         builder.Services.AddSingleton<Osd>();
-        builder.Services.AddSingleton<MonClient>();
+        builder.Services.AddSingleton<OsdMonClient>();
         builder.Services.AddSingleton<ClusterMap>();
         builder.Services.AddSingleton<FailureReports>();
 
@@ -59,7 +60,7 @@ public static class OsdHost
             o.DefaultPolicy = Policy.StatelessServer();
             o.Policies[EntityType.Mon] = Policy.LossyClient();
             o.Policies[EntityType.Mgr] = Policy.LossyClient();
-        }).AddDispatcherHead<Osd>().AddDispatcher<MonClient>();
+        }).AddDispatcherHead<Osd>();
 
         builder.Services.AddCephMessenger("cluster", o =>
         {
@@ -98,6 +99,21 @@ public static class OsdHost
         {
             common(o);
             o.DefaultPolicy = Policy.LossyClient();
+        });
+
+        // The process's MonClient, over the public messenger (as ceph-osd's monc); OsdInit starts it at boot.
+        builder.Services.AddCephMonClient(o =>
+        {
+            o.Messenger = "public";
+            o.MonHost = [.. MonClientOptions.ParseMonHost(osd.MonHost).Select(v => v.ToString())];
+            o.HuntInterval = osd.MonHuntInterval;
+            o.HuntIntervalBackoff = osd.MonHuntBackoff;
+            o.HuntIntervalMaxMultiple = osd.MonHuntMaxMultiple;
+            o.HuntParallel = osd.MonHuntParallel;
+            o.PingInterval = osd.MonPingInterval;
+            o.PingTimeout = osd.MonPingTimeout;
+            o.MountTimeout = osd.MonConnectTimeout;
+            o.StartWithHost = false;
         });
 
         // osd->init() runs once every messenger is started and bound.

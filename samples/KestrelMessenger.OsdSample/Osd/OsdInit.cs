@@ -7,7 +7,7 @@ namespace KestrelMessenger.OsdSample.Osd;
 /// Kestrel has bound their endpoints: heartbeats start, and with monitors configured the OSD boots
 /// (a refusal fails the start) and keeps its monitor session. Stops both first on shutdown.
 /// </summary>
-internal sealed class OsdInit(Osd osd, MonClient monc, IServiceProvider services) : IHostedLifecycleService
+internal sealed class OsdInit(Osd osd, OsdMonClient monc) : IHostedLifecycleService
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _session = Task.CompletedTask;
@@ -21,7 +21,7 @@ internal sealed class OsdInit(Osd osd, MonClient monc, IServiceProvider services
         osd.Init();
         if (monc.Enabled)
         {
-            await monc.BootAsync(KestrelMessenger.Hosting.CephMessengerServiceCollectionExtensions.GetMessenger(services, "public"), osd.Info!, cancellationToken);
+            await monc.BootAsync(osd.Info!, cancellationToken);
             _session = monc.RunAsync(_stopping.Token);
         }
     }

@@ -12,7 +12,7 @@ internal sealed class CephMessengerHostedService(
         foreach (MessengerRegistration registration in messengers)
         {
             Messenger messenger = services.GetMessenger(registration.Name);
-            foreach (DispatcherRegistration d in dispatchers.Where(d => d.Messenger == registration.Name))
+            foreach (DispatcherRegistration d in dispatchers.Where(d => d.Messenger(services) == registration.Name))
             {
                 if (d.Head)
                 {

@@ -92,11 +92,12 @@ internal sealed class CephMessengerBuilder(IServiceCollection services, string n
     private CephMessengerBuilder Add<T>(bool head) where T : class, IDispatcher
     {
         services.TryAddSingleton<T>();
-        services.AddSingleton(new DispatcherRegistration(name, sp => sp.GetRequiredService<T>(), head));
+        services.AddSingleton(new DispatcherRegistration(_ => name, sp => sp.GetRequiredService<T>(), head));
         return this;
     }
 }
 
 internal sealed record MessengerRegistration(string Name);
 
-internal sealed record DispatcherRegistration(string Messenger, Func<IServiceProvider, IDispatcher> Create, bool Head);
+/// <summary>A dispatcher for the messenger <see cref="Messenger"/> names (resolved at start, so options may name it).</summary>
+internal sealed record DispatcherRegistration(Func<IServiceProvider, string> Messenger, Func<IServiceProvider, IDispatcher> Create, bool Head);

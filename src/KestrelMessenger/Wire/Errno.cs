@@ -35,6 +35,10 @@ public static class Errno
     public const int EINPROGRESS = -115;
     /// <summary>Timer expired (cephx: an expired ticket).</summary>
     public const int ETIME = -62;
+    /// <summary>Connection timed out (a monitor request that got no answer in time).</summary>
+    public const int ETIMEDOUT = -110;
+    /// <summary>Operation canceled (a monitor request abandoned when its client stopped).</summary>
+    public const int ECANCELED = -125;
     /// <summary>Key has expired.</summary>
     public const int EKEYEXPIRED = -127;
     /// <summary>Key was rejected by service.</summary>
@@ -55,6 +59,8 @@ public static class Errno
         EFBIG => "EFBIG",
         ENAMETOOLONG => "ENAMETOOLONG",
         ETIME => "ETIME",
+        ETIMEDOUT => "ETIMEDOUT",
+        ECANCELED => "ECANCELED",
         EOVERFLOW => "EOVERFLOW",
         EMSGSIZE => "EMSGSIZE",
         EOPNOTSUPP => "EOPNOTSUPP",

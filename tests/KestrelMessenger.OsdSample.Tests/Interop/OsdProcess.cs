@@ -6,7 +6,7 @@ namespace KestrelMessenger.OsdSample.Tests.Interop;
 /// <summary>
 /// One of our OSDs as its own process (`dotnet osd-sample.dll osd …`), as an operator runs it: every
 /// line it prints is kept, and it is stopped by PID (SIGTERM, or SIGKILL to play a crash). The
-/// MonClient logs at debug, so each hunt attempt is visible.
+/// library MonClient logs at debug, so each hunt attempt is visible.
 /// </summary>
 public sealed class OsdProcess : IAsyncDisposable
 {
@@ -21,7 +21,7 @@ public sealed class OsdProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["Logging__LogLevel__KestrelMessenger.OsdSample.Osd.MonClient"] = "Debug";
+        start.Environment["Logging__LogLevel__KestrelMessenger.Mon.MonClient"] = "Debug";
         _process = Process.Start(start) ?? throw new InvalidOperationException("could not start the OSD sample");
         _process.OutputDataReceived += (_, e) => Add(_output, e.Data);
         _process.ErrorDataReceived += (_, e) => Add(_errors, e.Data);

@@ -96,6 +96,24 @@ public partial class CephClusterFixture : IAsyncLifetime
     private static EntityAddrVec AddrVec(System.Text.Json.JsonElement json) => new(json.GetProperty("addrvec").EnumerateArray()
         .Select(a => EntityAddr.Parse($"{a.GetProperty("type").GetString()}:{a.GetProperty("addr").GetString()}/{a.GetProperty("nonce").GetInt64()}")));
 
+    /// <summary>Stops the monitor (SIGTERM by PID), as a crash or an upgrade would.</summary>
+    public Task StopMonitorAsync() => Processes.StopAsync(Pid, grace: TimeSpan.FromSeconds(15));
+
+    /// <summary>Starts the monitor again on the same data, port and config; <see cref="Pid"/> is then the new one.</summary>
+    public async Task StartMonitorAsync()
+    {
+        string pidFile = Path.Combine(Directory, "run", "mon.a.pid");
+        File.Delete(pidFile);
+        (int exitCode, _, string errors) = await Processes.RunAsync("ceph-mon", ["-c", Path.Combine(Directory, "ceph.conf"), "-i", "a"]);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"ceph-mon did not start again: {errors}");
+        }
+
+        await KestrelMessenger.Testing.Eventually.UntilAsync(() => File.Exists(pidFile) && new FileInfo(pidFile).Length > 0, TimeSpan.FromSeconds(10), () => "ceph-mon wrote no pid file");
+        Pid = int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task DisposeAsync()
     {
         await Processes.StopAsync(OsdPid);

@@ -1,61 +1,58 @@
 using KestrelMessenger.Messages.Mon;
 using KestrelMessenger.Messages.Osd;
+using KestrelMessenger.Mon;
+using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.OsdSample.Osd;
 
-/// <summary>The boot half of the MonClient: from no session to "the monitors report this OSD up".</summary>
-public sealed partial class MonClient
+/// <summary>The boot half of the OSD's monitor layer: from no session to "the monitors report this OSD up".</summary>
+public sealed partial class OsdMonClient
 {
     private OsdInfo? _self;
     private Guid _uuid;
+    private IDisposable? _osdmaps;
 
     /// <summary>
-    /// Boots: hunts a monitor until <c>client_mount_timeout</c>, checks the fsid, sends MOSDBoot and
-    /// returns once the monitors report this OSD up. A session lost on the way is hunted again and the
-    /// boot re-sent, as ceph-osd does on a new monitor session; every refusal is a
+    /// Boots: starts the MonClient and waits for a session until <c>client_mount_timeout</c>, checks the
+    /// fsid, sends MOSDBoot and returns once the monitors report this OSD up. A new session on the way
+    /// gets the boot again, as ceph-osd re-sends it on a new monitor session; every refusal is a
     /// <see cref="MonRefusedException"/>.
     /// </summary>
-    public async Task BootAsync(Messenger publicMessenger, OsdInfo self, CancellationToken ct)
+    public async Task BootAsync(OsdInfo self, CancellationToken ct)
     {
-        _messenger = publicMessenger;
         _self = self;
         _uuid = _options.Uuid ?? throw new MonRefusedException(MonRefusal.MissingUuid,
             "an OSD joining monitors needs its uuid (the one given to `ceph osd new UUID`): pass --uuid");
-        DateTime deadline = DateTime.UtcNow + _options.MonConnectTimeout;
-        bool warned = false;
-        while (true)
+
+        // The sample keeps no OSDMap: a new epoch only means `osd dump` is worth asking again.
+        _osdmaps ??= _monc.Subscribe("osdmap", _ => _mapChanged = true, start: _cluster.Epoch + 1);
+        await _monc.StartAsync(ct);
+        try
         {
-            try
-            {
-                await OpenSessionAsync(deadline, reasons =>
-                {
-                    if (!warned)
-                    {
-                        warned = true;
-                        Log.StillHunting(logger, _options.Id, reasons, _options.MonConnectTimeout.TotalSeconds);
-                    }
-                }, ct);
-                await CheckFsidAsync(ct);
-                SendBoot(await OsdMapEpochAsync(ct));
-                UpEpoch = await WaitUntilUpAsync(ct);
-                Log.Up(logger, _options.Id, UpEpoch, self.Public.ToString());
-                return;
-            }
-            catch (MonSessionLostException lost)
-            {
-                Log.SessionLost(logger, _options.Id, lost.Message);
-                _session?.MarkDown();
-            }
+            await _monc.WaitForSessionAsync(_options.MonConnectTimeout, ct);
         }
+        catch (MonClientException e) when (e.Errno == Errno.ETIMEDOUT)
+        {
+            throw new MonRefusedException(MonRefusal.MonitorUnreachable, e.Message);
+        }
+        catch (MonClientException e) when (e.Errno == Errno.EACCES)
+        {
+            throw new MonRefusedException(MonRefusal.AuthRefused, e.Message);
+        }
+
+        CheckFsid();
+        _newSession = false;
+        SendBoot(await OsdMapEpochAsync(ct));
+        UpEpoch = await WaitUntilUpAsync(ct);
+        Log.Up(_logger, _options.Id, UpEpoch, self.Public.ToString());
     }
 
-    private async Task CheckFsidAsync(CancellationToken ct)
+    private void CheckFsid()
     {
-        MMonMap monmap = await ReplyOrLossAsync(_monmap.Task, _session!, ct);
-        Fsid = monmap.Fsid;
-        if (_options.Fsid != Guid.Empty && _options.Fsid != OsdOptions.DefaultFsid && _options.Fsid != Fsid)
+        Guid fsid = _monc.Fsid;
+        if (_options.Fsid != Guid.Empty && _options.Fsid != OsdOptions.DefaultFsid && _options.Fsid != fsid)
         {
-            throw new MonRefusedException(MonRefusal.WrongFsid, $"the monitors' cluster fsid {Fsid} is not ours ({_options.Fsid}): wrong cluster");
+            throw new MonRefusedException(MonRefusal.WrongFsid, $"the monitors' cluster fsid {fsid} is not ours ({_options.Fsid}): wrong cluster");
         }
     }
 
@@ -84,7 +81,7 @@ public sealed partial class MonClient
         boot.Metadata["osd_objectstore"] = "memory";
         boot.Metadata["front_addr"] = self.Public.ToString();
         boot.Metadata["back_addr"] = self.Cluster.ToString();
-        _session?.SendMessage(boot);
+        _monc.SendMessage(boot);
     }
 
     /// <summary>Polls `osd dump` until the monitors list this OSD up at our address; refusals throw.</summary>
@@ -93,7 +90,22 @@ public sealed partial class MonClient
         DateTime deadline = DateTime.UtcNow + _options.BootTimeout;
         while (true)
         {
-            OsdDump dump = await OsdDumpAsync(ct);
+            if (_newSession)
+            {
+                _newSession = false; // a new monitor: say it again
+                SendBoot(await OsdMapEpochAsync(ct));
+            }
+
+            OsdDump dump;
+            try
+            {
+                dump = await OsdDumpAsync(ct);
+            }
+            catch (MonClientException e) when (e.Errno == Errno.ETIMEDOUT && DateTime.UtcNow <= deadline)
+            {
+                continue; // no monitor answered in time: the MonClient hunts; ask again
+            }
+
             ClusterOsd me = dump.Osds.FirstOrDefault(o => o.Id == _options.Id)
                 ?? throw new MonRefusedException(MonRefusal.UnknownOsd,
                     $"the monitors do not know osd.{_options.Id}: create it first with `ceph osd new {_uuid} {_options.Id}`");
