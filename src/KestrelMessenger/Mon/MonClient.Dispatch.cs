@@ -119,6 +119,11 @@ public sealed partial class MonClient
             what = _subscribedTypes.GetValueOrDefault(message.Type);
         }
 
+        if (message is MAuthReply && Keeper is CephxKeeper keeper)
+        {
+            return ReferenceEquals(message.Connection, session) ? keeper.DispatchAsync(message) : ValueTask.FromResult(true);
+        }
+
         bool ours = message is MMonMap or MMonGetVersionReply or MMonCommandAck
             || message.Type is MessageTypes.MonSubscribeAck or MessageTypes.Config || what is not null;
         if (!ours)

@@ -188,8 +188,8 @@ public sealed partial class MonClient
                 return await reopen;
             }
 
-            // Here Ceph's tick renews auth tickets and rotating keys (_check_auth_tickets): the seam for
-            // cephx ticket renewal, once the process's auth client is the MonClient's.
+            // Ceph's tick renews auth tickets and rotating secrets here (_check_auth_tickets, _check_auth_rotating).
+            Keeper?.Tick();
             TimeSpan silent = DateTime.UtcNow - new DateTime(Interlocked.Read(ref lastAck), DateTimeKind.Utc);
             if (_options.PingTimeout > TimeSpan.Zero && silent > _options.PingTimeout)
             {
@@ -301,6 +301,7 @@ public sealed partial class MonClient
 
     private void RaiseEstablished(IConnection session)
     {
+        Keeper?.OnSession(session);
         try
         {
             SessionEstablished?.Invoke(session);

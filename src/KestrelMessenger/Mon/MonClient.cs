@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using KestrelMessenger.Dispatch;
 using KestrelMessenger.Hosting;
 using KestrelMessenger.Messages;
@@ -58,7 +59,14 @@ public sealed partial class MonClient : IDispatcher, IAsyncDisposable
     public MonClient(IOptions<MonClientOptions> options, IServiceProvider services, ILogger<MonClient>? logger = null)
         : this(options.Value, () => services.GetMessenger(options.Value.Messenger), logger)
     {
+        Keeper = services.GetService<CephxKeeper>();
     }
+
+    /// <summary>
+    /// Keeps the process's cephx tickets and rotating secrets current over each session (Ceph's
+    /// <c>_check_auth_tickets</c> in <c>tick</c>); null with auth none. <c>AddCephAuth</c> registers one.
+    /// </summary>
+    public CephxKeeper? Keeper { get; init; }
 
     /// <summary>Creates the client of <paramref name="messenger"/> and adds it at the tail of its dispatchers.</summary>
     public MonClient(Messenger messenger, MonClientOptions options, ILogger<MonClient>? logger = null)
