@@ -3,27 +3,44 @@
 # Kestrel-hosted sample) or, for comparison, the real ceph-osd (memstore). The OSD id is registered
 # with `ceph osd new`, put in CRUSH, and a size-1 pool "bench" is created.
 #
-# usage: osd-cluster.sh DIR V2PORT ours|real|none [--workload] [--ipv6] [--extra-conf FILE]
+# usage: osd-cluster.sh DIR V2PORT ours|real|none [--workload] [--ipv6] [--cephx] [--secure] [--extra-conf FILE]
 #   "none" registers the OSD but starts nothing (a test starts and stops our OSD itself).
 #   Prints "mon_pid=… osd_pid=… osd_id=… uuid=… conf=DIR/ceph.conf" once the OSD is up.
 #   With --workload it then runs rados put/stat/get and rados bench write/seq, and stops every
 #   daemon it started, by PID. Our OSD runs from $OSD_SAMPLE_DLL, built into DIR when unset.
 #   --ipv6 and --extra-conf FILE go to start-test-mon.sh (a cluster on [::1]; more ceph.conf).
+#   --cephx: cephx required everywhere (a default cluster); the OSD gets its key from
+#   `ceph auth get-or-create osd.N mon 'allow profile osd' mgr 'allow profile osd' osd 'allow *'`, kept in
+#   DIR/keyring, which ceph.conf names. --secure (implies --cephx): every ms_*_mode is "secure", so no
+#   connection in the cluster can pass in crc mode.
 set -euo pipefail
 dir=$1; port=$2; which=$3; shift 3
-workload=; mon_opts=()
+workload=; mon_opts=(); cephx=; secure=; extra=
 while [ $# -gt 0 ]; do
   case $1 in
     --workload) workload=--workload ;;
     --ipv6) mon_opts+=(--ipv6) ;;
-    --extra-conf) mon_opts+=(--extra-conf "$2"); shift ;;
+    --cephx) cephx=1 ;;
+    --secure) cephx=1; secure=1 ;;
+    --extra-conf) extra=$2; shift ;;
     *) echo "osd-cluster.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 repo=$(cd "$(dirname "$0")/.." && pwd)
+if [ -n "$cephx" ]; then mon_opts+=(--cephx); fi
+if [ -n "$secure" ] || [ -n "$extra" ]; then
+  conf_extra="$dir.extra.conf"
+  : >"$conf_extra"
+  if [ -n "$extra" ]; then cat "$extra" >>"$conf_extra"; fi
+  if [ -n "$secure" ]; then
+    printf '[global]\nms_cluster_mode = secure\nms_service_mode = secure\nms_client_mode = secure\nms_mon_cluster_mode = secure\nms_mon_service_mode = secure\nms_mon_client_mode = secure\n' >>"$conf_extra"
+  fi
+  mon_opts+=(--extra-conf "$conf_extra")
+fi
 
 "$repo/scripts/start-test-mon.sh" "$dir" "$port" ${mon_opts[@]+"${mon_opts[@]}"} >"$dir.mon.out"
+rm -f "$dir.extra.conf"
 mon_pid=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$dir.mon.out"); rm -f "$dir.mon.out"
 conf=(-c "$dir/ceph.conf" --connect-timeout 30)
 rconf=(-c "$dir/ceph.conf")
@@ -33,6 +50,9 @@ trap 'stop_all' ERR
 
 uuid=$(cat /proc/sys/kernel/random/uuid)
 id=$(ceph "${conf[@]}" osd new "$uuid")
+if [ -n "$cephx" ]; then
+  ceph "${conf[@]}" auth get-or-create "osd.$id" mon 'allow profile osd' mgr 'allow profile osd' osd 'allow *' >>"$dir/keyring"
+fi
 ceph "${conf[@]}" osd crush add "osd.$id" 1.0 host=kmsgr root=default >/dev/null 2>&1
 ceph "${conf[@]}" osd pool create bench 8 8 >/dev/null 2>&1
 ceph "${conf[@]}" osd pool set bench size 1 --yes-i-really-mean-it >/dev/null 2>&1

@@ -36,7 +36,63 @@ public static class OsdConfig
         ["mon_client_hunt_interval_max_multiple"] = (o, v) => o.MonHuntMaxMultiple = Float("mon_client_hunt_interval_max_multiple", v, 1),
         ["mon_client_hunt_parallel"] = (o, v) => o.MonHuntParallel = Int("mon_client_hunt_parallel", v, 1, 100),
         ["client_mount_timeout"] = (o, v) => o.MonConnectTimeout = Seconds("client_mount_timeout", v),
+        ["keyring"] = (o, v) => o.Keyring = v.Length == 0 ? null : v,
+        ["auth_service_ticket_ttl"] = (o, v) => o.ServiceTicketTtl = Seconds("auth_service_ticket_ttl", v),
+        ["rotating_keys_bootstrap_timeout"] = (o, v) => o.RotatingKeysTimeout = Seconds("rotating_keys_bootstrap_timeout", v),
+        ["auth_supported"] = (o, v) => o.Auth["auth_supported"] = Methods("auth_supported", v),
+        ["auth_cluster_required"] = (o, v) => o.Auth["auth_cluster_required"] = Methods("auth_cluster_required", v),
+        ["auth_service_required"] = (o, v) => o.Auth["auth_service_required"] = Methods("auth_service_required", v),
+        ["auth_client_required"] = (o, v) => o.Auth["auth_client_required"] = Methods("auth_client_required", v),
+        ["ms_cluster_mode"] = (o, v) => o.Auth["ms_cluster_mode"] = Modes("ms_cluster_mode", v),
+        ["ms_service_mode"] = (o, v) => o.Auth["ms_service_mode"] = Modes("ms_service_mode", v),
+        ["ms_client_mode"] = (o, v) => o.Auth["ms_client_mode"] = Modes("ms_client_mode", v),
+        ["ms_mon_client_mode"] = (o, v) => o.Auth["ms_mon_client_mode"] = Modes("ms_mon_client_mode", v),
     };
+
+    /// <summary>Applies the auth and mode options that were set to the process's <paramref name="auth"/>.</summary>
+    public static void ApplyAuth(OsdOptions options, Protocol.Auth.AuthOptions auth)
+    {
+        foreach ((string name, string value) in options.Auth)
+        {
+            switch (name)
+            {
+                case "auth_supported": auth.AuthSupported = value; break;
+                case "auth_cluster_required": auth.AuthClusterRequired = value; break;
+                case "auth_service_required": auth.AuthServiceRequired = value; break;
+                case "auth_client_required": auth.AuthClientRequired = value; break;
+                case "ms_cluster_mode": auth.ClusterMode = value; break;
+                case "ms_service_mode": auth.ServiceMode = value; break;
+                case "ms_client_mode": auth.ClientMode = value; break;
+                case "ms_mon_client_mode": auth.MonClientMode = value; break;
+            }
+        }
+    }
+
+    private static string Methods(string name, string v)
+    {
+        try
+        {
+            _ = Protocol.Auth.AuthRegistry.ParseMethods(v, name);
+            return v;
+        }
+        catch (FormatException e)
+        {
+            throw new OsdConfigException(e.Message);
+        }
+    }
+
+    private static string Modes(string name, string v)
+    {
+        try
+        {
+            _ = Protocol.Auth.AuthRegistry.ParseModes(v, name);
+            return v;
+        }
+        catch (FormatException e)
+        {
+            throw new OsdConfigException(e.Message);
+        }
+    }
 
     /// <summary>The option names read.</summary>
     public static IReadOnlyCollection<string> Names => Setters.Keys;

@@ -3,6 +3,8 @@ using KestrelMessenger.Hosting;
 using KestrelMessenger.Messages;
 using KestrelMessenger.Mon;
 using KestrelMessenger.Protocol;
+using KestrelMessenger.Protocol.Auth;
+using KestrelMessenger.Protocol.Auth.Cephx;
 using KestrelMessenger.Wire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -42,6 +44,16 @@ public static class OsdHost
             .Register<MOsdRepOpReply>(MOsdRepOpReply.TypeId));
 
         string entity = $"osd.{osd.Id}";
+        // cephx as ceph-osd does it: osd.N's key from its keyring, shared by all seven messengers; the
+        // monitors' rotating OSD secrets verify clients and peers (CephxKeeper fetches them).
+        CryptoKey? key = OsdKeys.Load(osd);
+        if (key is not null)
+        {
+            builder.Services.AddCephAuth(AuthEntityName.Parse(entity), key, osd.ServiceTicketTtl);
+        }
+
+        builder.Services.Configure<AuthOptions>(a => OsdConfig.ApplyAuth(osd, a));
+        OsdKeys.Validate(osd, key);
         uint nonce = osd.Nonce ?? (uint)Random.Shared.Next(1, int.MaxValue); // one nonce for all seven, like get_pid_nonce()
         OsdBindAddresses at = AddressPicker.Pick(osd); // public_addr / public_network / ms_bind_ipv6 …, as pick_addresses
         Action<MessengerOptions> common = o =>

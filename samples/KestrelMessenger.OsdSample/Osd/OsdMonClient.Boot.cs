@@ -41,10 +41,33 @@ public sealed partial class OsdMonClient
         }
 
         CheckFsid();
+        await WaitForRotatingKeysAsync(ct);
         _newSession = false;
         SendBoot(await OsdMapEpochAsync(ct));
         UpEpoch = await WaitUntilUpAsync(ct);
         Log.Up(_logger, _options.Id, UpEpoch, self.Public.ToString());
+    }
+
+    /// <summary>
+    /// Ceph's <c>wait_auth_rotating</c> before boot: with cephx the OSD cannot verify a single client or
+    /// peer until it holds the monitors' rotating OSD secrets.
+    /// </summary>
+    private async Task WaitForRotatingKeysAsync(CancellationToken ct)
+    {
+        if (_monc.Keeper is not CephxKeeper keeper || !keeper.KeepsRotatingKeys)
+        {
+            return;
+        }
+
+        try
+        {
+            await keeper.WaitForRotatingKeysAsync(ct).WaitAsync(_options.RotatingKeysTimeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            throw new MonRefusedException(MonRefusal.AuthRefused,
+                $"the monitors sent no rotating service secrets within {_options.RotatingKeysTimeout.TotalSeconds:0} s (rotating_keys_bootstrap_timeout): does osd.{_options.Id}'s key have 'allow profile osd' on mon?");
+        }
     }
 
     private void CheckFsid()

@@ -108,6 +108,21 @@ public sealed class OsdOptions
     /// <summary>How long to wait for the monitors to report this OSD up after MOSDBoot.</summary>
     public TimeSpan BootTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary><c>keyring</c>: where osd.N's key is (a search list; metavariables expanded). Unset: Ceph's default list for an OSD.</summary>
+    public string? Keyring { get; set; }
+
+    /// <summary>
+    /// The auth and connection-mode options (<c>auth_cluster_required</c>, <c>ms_cluster_mode</c> …), by
+    /// their Ceph names, as the conf and command line give them; applied to the process's AuthOptions.
+    /// </summary>
+    public Dictionary<string, string> Auth { get; } = new(StringComparer.Ordinal);
+
+    /// <summary><c>auth_service_ticket_ttl</c>: how long the monitors' rotating service secrets live (when to fetch the next).</summary>
+    public TimeSpan ServiceTicketTtl { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary><c>rotating_keys_bootstrap_timeout</c>: how long boot waits for the rotating service secrets.</summary>
+    public TimeSpan RotatingKeysTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a primary waits for its replica before failing the write.</summary>
     public TimeSpan ReplicationTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -17,7 +17,11 @@ public static class CephAuthServiceCollectionExtensions
     /// given (and auth none where the options allow it), with auth none only otherwise. Every messenger
     /// of the process uses it as its <see cref="IAuthClient"/>.
     /// </summary>
-    public static IServiceCollection AddCephAuth(this IServiceCollection services, AuthEntityName name, CryptoKey? key)
+    /// <param name="services">The host's services.</param>
+    /// <param name="name">Who the process is.</param>
+    /// <param name="key">Its cephx key, or null for auth none.</param>
+    /// <param name="serviceTicketTtl"><c>auth_service_ticket_ttl</c>: how long the monitors' rotating secrets live (Ceph's default, 1 h, when null).</param>
+    public static IServiceCollection AddCephAuth(this IServiceCollection services, AuthEntityName name, CryptoKey? key, TimeSpan? serviceTicketTtl = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         // A daemon verifies its clients' tickets with the rotating secrets of its service, which the
@@ -31,7 +35,7 @@ public static class CephAuthServiceCollectionExtensions
         if (cephx is not null)
         {
             services.TryAddSingleton(cephx);
-            services.TryAddSingleton(sp => new CephxKeeper(cephx, rotating, sp.GetRequiredService<ILoggerFactory>().CreateLogger("KestrelMessenger.Cephx")));
+            services.TryAddSingleton(sp => new CephxKeeper(cephx, rotating, sp.GetRequiredService<ILoggerFactory>().CreateLogger("KestrelMessenger.Cephx"), serviceTicketTtl));
         }
 
         if (rotating is not null)
