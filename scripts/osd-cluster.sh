@@ -30,7 +30,7 @@ done
 repo=$(cd "$(dirname "$0")/.." && pwd)
 if [ -n "$cephx" ]; then mon_opts+=(--cephx); fi
 if [ -n "$secure" ] || [ -n "$extra" ]; then
-  conf_extra="$dir.extra.conf"
+  conf_extra="$dir.osd-cluster.conf" # not DIR.extra.conf: that may be the caller's FILE
   : >"$conf_extra"
   if [ -n "$extra" ]; then cat "$extra" >>"$conf_extra"; fi
   if [ -n "$secure" ]; then
@@ -40,7 +40,7 @@ if [ -n "$secure" ] || [ -n "$extra" ]; then
 fi
 
 "$repo/scripts/start-test-mon.sh" "$dir" "$port" ${mon_opts[@]+"${mon_opts[@]}"} >"$dir.mon.out"
-rm -f "$dir.extra.conf"
+rm -f "$dir.osd-cluster.conf"
 mon_pid=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$dir.mon.out"); rm -f "$dir.mon.out"
 conf=(-c "$dir/ceph.conf" --connect-timeout 30)
 rconf=(-c "$dir/ceph.conf")

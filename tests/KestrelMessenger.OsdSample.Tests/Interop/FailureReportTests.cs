@@ -1,3 +1,4 @@
+using KestrelMessenger.Testing;
 namespace KestrelMessenger.OsdSample.Tests.Interop;
 
 /// <summary>
@@ -40,7 +41,17 @@ public class FailureReportTests(FailureDetectionClusterFixture cluster) : IClass
         await cluster.WaitForStateAsync(victimId, up: false, TimeSpan.FromSeconds(60), $"the monitor never marked the killed osd.{victimId} down");
 
         Assert.Equal(1, reporter.Count($"reporting osd.{victimId} failed to the monitor"));
-        (_, string clusterLog, _) = await cluster.CephAsync("log", "last", "100");
+        // The cluster log is committed on its own paxos round, which may land after the osdmap that marked it down.
+        string clusterLog = "";
+        for (DateTime until = DateTime.UtcNow.AddSeconds(15); ; await Task.Delay(500))
+        {
+            clusterLog = (await cluster.CephAsync("log", "last", "100")).Output;
+            if (clusterLog.Contains($"osd.{victimId} failed (", StringComparison.Ordinal) || DateTime.UtcNow > until)
+            {
+                break;
+            }
+        }
+
         Assert.Contains($"osd.{victimId} failed (root=default,host=kmsgr-b) (1 reporters from different host after", clusterLog);
         Assert.Contains($">= grace {FailureDetectionClusterFixture.GraceSeconds}.", clusterLog);
 

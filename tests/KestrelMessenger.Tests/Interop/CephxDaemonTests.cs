@@ -20,13 +20,13 @@ public class CephxDaemonTests(CephxClusterFixture cluster)
     private EntityAddr Mon => EntityAddr.Parse($"v2:127.0.0.1:{cluster.Port}/0");
 
     /// <summary>A key for <paramref name="name"/> as an operator makes one for a new OSD.</summary>
-    private async Task<CryptoKey> OsdKeyAsync(string name)
+    internal async Task<CryptoKey> OsdKeyAsync(string name)
     {
         string keyring = await cluster.CephAsync("auth", "get-or-create", name, "mon", "allow profile osd", "mgr", "allow profile osd", "osd", "allow *");
         return CryptoKey.FromBase64(KestrelMessenger.Config.Keyring.Parse(keyring).Find(name)!.Key!.Base64);
     }
 
-    private async Task<MessengerTestHost> DaemonAsync(string name, CryptoKey key, string serviceModes)
+    internal async Task<MessengerTestHost> DaemonAsync(string name, CryptoKey key, string serviceModes)
     {
         MessengerTestHost daemon = await MessengerTestHost.StartAsync(TransportKind.Tcp, services =>
         {
@@ -42,7 +42,7 @@ public class CephxDaemonTests(CephxClusterFixture cluster)
         return daemon;
     }
 
-    private Task<MessengerTestHost> AdminAsync() => MessengerTestHost.StartAsync(TransportKind.Tcp, services =>
+    internal Task<MessengerTestHost> AdminAsync() => MessengerTestHost.StartAsync(TransportKind.Tcp, services =>
     {
         services.AddCephAuth(AuthEntityName.Parse("client.admin"), cluster.AdminKey);
         services.Configure<AuthOptions>(o => o.ClientMode = "secure crc");
@@ -94,5 +94,49 @@ public class CephxDaemonTests(CephxClusterFixture cluster)
         Assert.Contains("auth refused: cephx answered EACCES", osd.Failure!.Reason);
         string line = await daemon.Logs.WaitForAsync("refused");
         Assert.Contains("client", line);
+    }
+}
+
+/// <summary>Secrets stay out of the logs: no key, session key or connection secret in any form, at any level.</summary>
+[Collection(CephxCluster.Name)]
+public class CephxLogSecrecyTests(CephxClusterFixture cluster)
+{
+    [Fact]
+    public async Task No_key_session_key_or_connection_secret_reaches_a_log()
+    {
+        var tests = new CephxDaemonTests(cluster);
+        CryptoKey osdKey = await tests.OsdKeyAsync("osd.9");
+        await using MessengerTestHost daemon = await tests.DaemonAsync("osd.9", osdKey, "secure");
+        await using MessengerTestHost admin = await tests.AdminAsync();
+        Messenger client = admin.Messenger("client");
+        IConnection mon = client.ConnectTo(EntityType.Mon, EntityAddr.Parse($"v2:127.0.0.1:{cluster.Port}/0"));
+        await mon.PingAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        IConnection osd = client.ConnectTo(EntityType.Osd, daemon.Messenger("public").MyAddrs);
+        await osd.PingAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        // A refusal logs too: a client that never logged in presents no ticket.
+        await using MessengerTestHost stranger = await tests.AdminAsync();
+        IConnection refused = stranger.Messenger("client").ConnectTo(EntityType.Osd, daemon.Messenger("public").MyAddrs);
+        await Assert.ThrowsAnyAsync<Exception>(() => refused.PingAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        var secrets = new List<byte[]> { cluster.AdminKey.Secret.ToArray(), osdKey.Secret.ToArray() };
+        foreach (IConnection c in new[] { mon, osd }.Concat(daemon.Messenger("public").Connections))
+        {
+            AuthKeys keys = ((KestrelMessenger.Connections.MessengerConnection)c).Handshake!.AuthContext!.Keys;
+            secrets.Add(keys.SessionKey.ToArray());
+            secrets.Add(keys.ConnectionSecret.ToArray());
+        }
+
+        string[] forms = [.. secrets.Where(s => s.Length >= 16).SelectMany(s => new[]
+        {
+            Convert.ToBase64String(s), Convert.ToHexString(s), Convert.ToHexString(s).ToLowerInvariant(),
+            Convert.ToBase64String(s[..12]), Convert.ToHexString(s[..8]).ToLowerInvariant(),
+        })];
+        string[] lines = [.. daemon.Logs.Lines, .. admin.Logs.Lines, .. stranger.Logs.Lines];
+        Assert.True(lines.Length > 10, "the scenario logs something to scan");
+        Assert.True(secrets.Count >= 6, "keys were collected");
+        foreach (string form in forms)
+        {
+            Assert.DoesNotContain(lines, l => l.Contains(form, StringComparison.Ordinal));
+        }
     }
 }

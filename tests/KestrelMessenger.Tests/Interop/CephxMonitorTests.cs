@@ -112,3 +112,46 @@ public class CephxMonitorTests(CephxClusterFixture cluster)
         Assert.Equal((AuthMethod.Cephx, expected), (osd.Handshake!.Auth.Method, osd.Handshake.Mode));
     }
 }
+
+/// <summary>A ticket that was tampered with is refused by the real daemons that check it.</summary>
+[Collection(CephxCluster.Name)]
+public class CephxTamperedTicketTests(CephxClusterFixture cluster)
+{
+    private Task<MessengerTestHost> AdminAsync() => MessengerTestHost.StartAsync(TransportKind.Tcp, services =>
+    {
+        services.AddCephAuth(AuthEntityName.Parse("client.admin"), cluster.AdminKey);
+        services.AddCephMessenger("client", o => o.Entity = "client.-1").AddDispatcher<ClientRecorder>();
+    });
+
+    [Fact]
+    public async Task The_real_osd_refuses_a_tampered_service_ticket()
+    {
+        await using MessengerTestHost host = await AdminAsync();
+        Messenger client = host.Messenger("client");
+        await client.ConnectTo(EntityType.Mon, EntityAddr.Parse($"v2:127.0.0.1:{cluster.Port}/0")).PingAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(host.Get<CephxClient>().TamperWithTicket(EntityType.Osd));
+
+        IConnection osd = client.ConnectTo(EntityType.Osd, cluster.OsdPublicAddrs);
+        await Assert.ThrowsAnyAsync<Exception>(() => osd.PingAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        // ceph-osd 16.2 drops the connection at the authorizer it cannot open rather than answer AUTH_BAD_METHOD.
+        Assert.Null(osd.Handshake);
+        Assert.Contains(osd.Failure?.Kind, new FailureKind?[] { FailureKind.AuthRefused, FailureKind.PeerClosed });
+    }
+
+    [Fact]
+    public async Task The_real_monitor_refuses_service_tickets_asked_for_with_a_tampered_auth_ticket()
+    {
+        await using MessengerTestHost host = await AdminAsync();
+        RecordingDispatcher recorder = host.Get<ClientRecorder>().Inner;
+        IConnection mon = host.Messenger("client").ConnectTo(EntityType.Mon, EntityAddr.Parse($"v2:127.0.0.1:{cluster.Port}/0"));
+        await mon.PingAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        CephxClient cephx = host.Get<CephxClient>();
+        Assert.True(cephx.TamperWithTicket(EntityType.Auth));
+
+        mon.SendMessage(new MAuth { Protocol = AuthMethod.Cephx, Payload = cephx.BuildServiceTicketRequest((uint)EntityType.Osd)! });
+        MAuthReply reply = await recorder.WaitForAsync<MAuthReply>();
+
+        Assert.True(reply.Result < 0, $"the monitor answered {reply.Result}");
+    }
+}

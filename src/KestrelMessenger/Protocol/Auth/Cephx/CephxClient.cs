@@ -597,6 +597,33 @@ public sealed class CephxClient
         return need != 0 && need != (uint)EntityType.Mgr;
     }
 
+    /// <summary>
+    /// Test hook: flips one byte of <paramref name="service"/>'s ticket blob, as an attacker or a corrupt
+    /// store would, so tests can show the real daemons refuse it. False when there is no such ticket.
+    /// </summary>
+    internal bool TamperWithTicket(EntityType service)
+    {
+        lock (_lock)
+        {
+            if (!_tickets.TryGetValue((uint)service, out TicketHandler? handler) || handler.Ticket.Blob.Length < 8)
+            {
+                return false;
+            }
+
+            byte[] blob = handler.Ticket.Blob.ToArray();
+            blob[blob.Length / 2] ^= 0x5a;
+            _tickets[(uint)service] = new TicketHandler
+            {
+                SessionKey = handler.SessionKey,
+                Ticket = handler.Ticket with { Blob = blob },
+                Expires = handler.Expires,
+                RenewAfter = handler.RenewAfter,
+                HaveKeyFlag = handler.HaveKeyFlag,
+            };
+            return true;
+        }
+    }
+
     private static ulong RandomU64()
     {
         Span<byte> bytes = stackalloc byte[8];
