@@ -24,9 +24,8 @@ public static class OsdKeys
         string entity = $"osd.{options.Id}";
         string path = Keyring.ResolveFileSearch(search)
             ?? throw new OsdConfigException($"keyring: none of '{search}' can be read, so {entity} has no key");
-        CephCryptoKey key = Keyring.Load(path)[AuthEntityName.Parse(entity)]?.Key
+        return Keyring.Load(path)[AuthEntityName.Parse(entity)]?.Key
             ?? throw new OsdConfigException($"keyring {path} has no key for {entity} (ceph auth get-or-create {entity} …)");
-        return CryptoKey.FromBase64(key.Base64);
     }
 
     /// <summary>Fails start, naming the option, when the auth lists ask for a method this OSD cannot speak (cephx without a key).</summary>

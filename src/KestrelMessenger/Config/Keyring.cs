@@ -1,3 +1,4 @@
+using KestrelMessenger.Protocol.Auth.Cephx;
 using System.Globalization;
 using KestrelMessenger.Wire;
 
@@ -12,7 +13,7 @@ public sealed class KeyringEntry
     public AuthEntityName Name { get; }
 
     /// <summary>The key, or null when the entry has only caps.</summary>
-    public CephCryptoKey? Key { get; internal set; }
+    public CryptoKey? Key { get; internal set; }
 
     /// <summary>The caps by service (<c>mon</c> → <c>allow *</c>), as <c>caps mon = "allow *"</c> lines give them.</summary>
     public IReadOnlyDictionary<string, string> Caps => CapsMap;
@@ -93,7 +94,7 @@ public sealed class Keyring
                 string modifier = key.Replace('_', ' ');
                 if (modifier == "key")
                 {
-                    entry.Key = CephCryptoKey.FromBase64(value, $"{source}: [{section}] key");
+                    entry.Key = ParseKey(value, $"{source}: [{section}] key");
                 }
                 else if (modifier.StartsWith("caps ", StringComparison.Ordinal) && modifier.Length > 5)
                 {
@@ -119,7 +120,7 @@ public sealed class Keyring
     public static Keyring FromKey(AuthEntityName name, string base64)
     {
         var keyring = new Keyring();
-        keyring.EntryFor(name).Key = CephCryptoKey.FromBase64(base64, $"the key for {name}");
+        keyring.EntryFor(name).Key = ParseKey(base64, $"the key for {name}");
         return keyring;
     }
 
@@ -127,7 +128,7 @@ public sealed class Keyring
     public static Keyring LoadKeyFile(AuthEntityName name, string path)
     {
         var keyring = new Keyring { FilePath = path };
-        keyring.EntryFor(name).Key = CephCryptoKey.FromBase64(CephConf.ReadText(path, MaxFileBytes), $"{path}");
+        keyring.EntryFor(name).Key = ParseKey(CephConf.ReadText(path, MaxFileBytes), $"{path}");
         return keyring;
     }
 
@@ -188,5 +189,18 @@ public sealed class Keyring
 
         name = new AuthEntityName(type, text[(dot + 1)..]);
         return true;
+    }
+
+    /// <summary>A key from its base64 text; <paramref name="what"/> names where it came from in the error (never the key).</summary>
+    internal static CryptoKey ParseKey(string text, string what)
+    {
+        try
+        {
+            return CryptoKey.FromBase64(text);
+        }
+        catch (FormatException e)
+        {
+            throw new CephConfigException($"{what}: {e.Message}");
+        }
     }
 }

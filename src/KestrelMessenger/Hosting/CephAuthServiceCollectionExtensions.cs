@@ -57,8 +57,8 @@ public static class CephAuthServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(settings);
         Keyring keyring = settings.LoadKeyring(settings.LoadConf());
-        CephCryptoKey key = keyring[settings.Name]?.Key
+        CryptoKey key = keyring[settings.Name]?.Key
             ?? throw new CephConfigException($"the keyring {keyring.FilePath ?? ""} has no key for {settings.Name}");
-        return services.AddCephAuth(settings.Name, CryptoKey.FromBase64(key.Base64));
+        return services.AddCephAuth(settings.Name, key);
     }
 }

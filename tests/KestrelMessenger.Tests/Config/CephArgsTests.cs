@@ -97,7 +97,7 @@ public class CephArgsTests
 
         const string other = "AQAA8VNlFc1bBxAAEBESExQVFhcYGRobHB0eHw==";
         CephClientSettings withKey = CephArgs.Parse(["-c", conf, "--key", other], NoEnv);
-        Assert.Equal(other, withKey.LoadKeyring(withKey.LoadConf()).Find("client.admin")!.Key!.Base64);
+        Assert.Equal(other, withKey.LoadKeyring(withKey.LoadConf()).Find("client.admin")!.Key!.ToBase64());
 
         CephClientSettings none = CephArgs.Parse(["-c", conf, "-k", $"{dir.Path}/nothing"], NoEnv);
         Assert.Equal($"unable to find a keyring on {dir.Path}/nothing", Assert.Throws<CephConfigException>(() => none.LoadKeyring(none.LoadConf())).Message);

@@ -144,8 +144,7 @@ public sealed class CephxClusterFixture : CephClusterFixture
 
     /// <summary>client.admin's key.</summary>
     public KestrelMessenger.Protocol.Auth.Cephx.CryptoKey AdminKey =>
-        KestrelMessenger.Protocol.Auth.Cephx.CryptoKey.FromBase64(
-            KestrelMessenger.Config.Keyring.Load(Keyring!).Find("client.admin")!.Key!.Base64);
+        KestrelMessenger.Config.Keyring.Load(Keyring!).Find("client.admin")!.Key!;
 }
 
 /// <summary>Interop tests against the cephx cluster share it and run one at a time.</summary>

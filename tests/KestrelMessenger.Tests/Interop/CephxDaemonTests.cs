@@ -23,7 +23,7 @@ public class CephxDaemonTests(CephxClusterFixture cluster)
     internal async Task<CryptoKey> OsdKeyAsync(string name)
     {
         string keyring = await cluster.CephAsync("auth", "get-or-create", name, "mon", "allow profile osd", "mgr", "allow profile osd", "osd", "allow *");
-        return CryptoKey.FromBase64(KestrelMessenger.Config.Keyring.Parse(keyring).Find(name)!.Key!.Base64);
+        return KestrelMessenger.Config.Keyring.Parse(keyring).Find(name)!.Key!;
     }
 
     internal async Task<MessengerTestHost> DaemonAsync(string name, CryptoKey key, string serviceModes)

@@ -39,7 +39,7 @@ public partial class CephxRealClusterTests
         try
         {
             Assert.True(exit == 0 && mon.Success && osd.Success && keyringLine.Success, $"{output} {errors}");
-            CryptoKey adminKey = CephKeyring.Load(keyringLine.Groups[1].Value.Trim())[new AuthEntityName(EntityType.Client, "admin")];
+            CryptoKey adminKey = KestrelMessenger.Config.Keyring.Load(keyringLine.Groups[1].Value.Trim())[new AuthEntityName(EntityType.Client, "admin")]!.Key!;
             var client = new CephxClient(new AuthEntityName(EntityType.Client, "admin"), adminKey);
 
             // Monitor login.

@@ -74,8 +74,12 @@ public sealed class CryptoKey : IEquatable<CryptoKey>
         return new CryptoKey(CryptoKeyType.Aes, created, secret);
     }
 
-    /// <summary>Parses the base64 form found in a keyring (<c>key = AQ…==</c>) and printed by <c>ceph-authtool --gen-print-key</c>.</summary>
-    /// <exception cref="FormatException">Not base64, or not a whole encoded key.</exception>
+    /// <summary>
+    /// Parses the base64 form found in a keyring (<c>key = AQ…==</c>) and printed by
+    /// <c>ceph-authtool --gen-print-key</c>: le16 type, utime created, le16 length, the secret. Bytes
+    /// after the secret are ignored, as Ceph ignores them.
+    /// </summary>
+    /// <exception cref="FormatException">Why it is not a key we can use; the message never holds key bytes.</exception>
     public static CryptoKey FromBase64(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -86,24 +90,33 @@ public sealed class CryptoKey : IEquatable<CryptoKey>
         }
         catch (FormatException)
         {
-            throw new FormatException("the key is not valid base64");
+            throw new FormatException("is not base64");
         }
 
-        try
+        const int header = 2 + UTime.EncodedSize + 2;
+        if (raw.Length < header)
         {
-            var reader = new DencReader(raw);
-            CryptoKey key = Decode(ref reader);
-            if (!reader.End)
-            {
-                throw new FormatException($"the key has {reader.Remaining} bytes after its end");
-            }
+            throw new FormatException($"{raw.Length} bytes is too short for a key ({header}-byte header)");
+        }
 
-            return key;
-        }
-        catch (DecodeException e)
+        var reader = new DencReader(raw);
+        ushort type = reader.ReadU16();
+        UTime created = UTime.Decode(ref reader);
+        int length = reader.ReadU16();
+        if (length > reader.Remaining)
         {
-            throw new FormatException($"the key does not decode: {e.Message}");
+            throw new FormatException($"says its secret has {length} bytes but only {reader.Remaining} follow");
         }
+
+        ReadOnlySpan<byte> secret = reader.ReadBytes(length);
+        return type switch
+        {
+            CryptoKeyType.Aes when length < AesKeyLength => throw new FormatException($"an AES key of {length} bytes is too short (at least {AesKeyLength})"),
+            CryptoKeyType.Aes when length > AesKeyLength => throw new FormatException($"an AES key of {length} bytes is longer than the {AesKeyLength} Ceph uses"),
+            CryptoKeyType.Aes => new CryptoKey(type, created, secret.ToArray()),
+            CryptoKeyType.None => length == 0 && created == default ? Empty : new CryptoKey(type, created, secret.ToArray()),
+            _ => throw new FormatException($"key type {type} is not supported (1 is AES)"),
+        };
     }
 
     /// <summary>The keyring's base64 form.</summary>
