@@ -18,7 +18,7 @@ internal static class ListenCommand
         var address = new Argument<string>("ADDR") { Description = "address to bind: v2:IP:PORT[/NONCE] (use nonce 0 to pose as a monitor)" };
         var entity = new Option<string>("--entity", "-n") { Description = "our entity name, type.number", DefaultValueFactory = _ => "mon.0" };
         var record = new Option<FileInfo?>("--record") { Description = "append each connection's raw frames to this file, in the golden-frame text format" };
-        var command = new Command("listen", $"Accept msgr2 connections and print each handshake and message until Ctrl+C. {ExitCodes.Help}") { address, entity, record };
+        var command = new Command("listen", $"Accept msgr2 connections (auth none only) and print each handshake and message until Ctrl+C. {ExitCodes.Help}") { address, entity, record };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(address)!, parse.GetValue(entity)!, parse.GetValue(record), ct));
         return command;
     }

@@ -129,6 +129,12 @@ public class KmsgrTests(CephClusterFixture mon)
         (int exit, string output, _) = await Kmsgr.RunAsync("ping", "--help");
         Assert.Equal(0, exit);
         Assert.Contains("--count", output);
+        Assert.DoesNotContain("-c, --count", output); // Ceph's -c is the conf
+        foreach (string ceph in new[] { "-c, --conf", "-n, --entity, --name", "-k, --keyring", "--key", "-m, --mon-host", "--mode <crc|secure>" })
+        {
+            Assert.Contains(ceph, output);
+        }
+
         Assert.Contains("exit codes:", output);
         (exit, _, string errors) = await Kmsgr.RunAsync("ping");
         Assert.NotEqual(0, exit);
