@@ -106,13 +106,15 @@ internal sealed class ClientIdentity
         Keyring keyring;
         try
         {
-            keyring = settings.LoadKeyring(conf);
-        }
-        catch (CephConfigException e) when (settings.Keyring is null && e.Message.StartsWith("unable to find a keyring", StringComparison.Ordinal))
-        {
-            // Nothing on the conf's or Ceph's default search list: Ceph drops cephx. (A keyring that is
-            // found but does not parse is an error, below.)
-            return (null, null);
+            // Nothing on the conf's or Ceph's default search list: Ceph drops cephx. A keyring named with -k
+            // must exist, and one that is found but does not parse is an error.
+            Keyring? found = settings.Keyring is null ? settings.TryLoadKeyring(conf) : settings.LoadKeyring(conf);
+            if (found is null)
+            {
+                return (null, null);
+            }
+
+            keyring = found;
         }
         catch (CephConfigException e)
         {
@@ -122,12 +124,12 @@ internal sealed class ClientIdentity
         }
 
         string source = settings.Key is not null ? "--key" : keyring.FilePath ?? "the conf's key";
-        if (keyring[settings.Name]?.Key is not CephCryptoKey key)
+        if (keyring[settings.Name]?.Key is not CryptoKey key)
         {
             throw new CliException(ExitCodes.AuthRefused, $"{source} has no key for {settings.Name}, so cephx cannot authenticate it");
         }
 
-        return (CryptoKey.FromBase64(key.Base64), source);
+        return (key, source);
     }
 
     private static async Task<IReadOnlyList<EntityAddrVec>> MonitorsAsync(CephClientSettings settings, CephConf? conf, CancellationToken ct)

@@ -61,11 +61,20 @@ public sealed record CephClientSettings
     /// default for its type, metavariables expanded), then a <c>key</c> (<c>--key</c> or the conf) or else a
     /// <c>keyfile</c> for <see cref="Name"/>, which replaces the keyring's. Finding none is an error.
     /// </summary>
-    public Config.Keyring LoadKeyring(CephConf? conf)
+    public Config.Keyring LoadKeyring(CephConf? conf) =>
+        TryLoadKeyring(conf, out string search) ?? throw new CephConfigException($"unable to find a keyring on {search}");
+
+    /// <summary>
+    /// As <see cref="LoadKeyring"/>, but null when nothing is found on the search list and no key or key
+    /// file is given: what Ceph answers by dropping cephx (a keyring that is found and does not parse still throws).
+    /// </summary>
+    public Config.Keyring? TryLoadKeyring(CephConf? conf) => TryLoadKeyring(conf, out _);
+
+    private Config.Keyring? TryLoadKeyring(CephConf? conf, out string search)
     {
         string name = Name.ToString();
         CephMetaVariables meta = Meta;
-        string search = meta.Expand(Keyring ?? conf?.GetRaw(name, "keyring") ?? Config.Keyring.DefaultSearchPathFor(EntityTypes.Name(Name.Type)), name, conf);
+        search = meta.Expand(Keyring ?? conf?.GetRaw(name, "keyring") ?? Config.Keyring.DefaultSearchPathFor(EntityTypes.Name(Name.Type)), name, conf);
         string? found = Config.Keyring.ResolveFileSearch(search);
         Config.Keyring keyring = found is null ? new Config.Keyring() : Config.Keyring.Load(found);
         if ((Key ?? conf?.Get(name, "key", meta)) is string key && key.Length > 0)
@@ -78,7 +87,7 @@ public sealed record CephClientSettings
         }
         else if (found is null)
         {
-            throw new CephConfigException($"unable to find a keyring on {search}");
+            return null;
         }
 
         return keyring;
