@@ -1,4 +1,5 @@
 using KestrelMessenger.Mon;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -20,6 +21,15 @@ public static class CephMonClientServiceCollectionExtensions
     public static IServiceCollection AddCephMonClient(this IServiceCollection services, Action<MonClientOptions>? configure = null)
     {
         OptionsBuilder<MonClientOptions> options = services.AddOptions<MonClientOptions>().BindConfiguration(MonClientOptions.ConfigurationSection);
+
+        // A ceph.conf read into configuration (AddCephConf) gives Ceph:mon_host: the monitors, unless named here.
+        options.Configure<IServiceProvider>((o, sp) =>
+        {
+            if (o.MonHost.Count == 0 && sp.GetService<IConfiguration>()?["Ceph:mon_host"] is string monHost && monHost.Length > 0)
+            {
+                o.MonHost = [monHost];
+            }
+        });
         if (configure is not null)
         {
             options.Configure(configure);
