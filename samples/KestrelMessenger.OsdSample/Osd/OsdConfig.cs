@@ -68,24 +68,16 @@ public static class OsdConfig
         }
     }
 
-    private static string Methods(string name, string v)
-    {
-        try
-        {
-            _ = Protocol.Auth.AuthRegistry.ParseMethods(v, name);
-            return v;
-        }
-        catch (FormatException e)
-        {
-            throw new OsdConfigException(e.Message);
-        }
-    }
+    private static string Methods(string name, string v) => Checked(v, () => Protocol.Auth.AuthRegistry.ParseMethods(v, name));
 
-    private static string Modes(string name, string v)
+    private static string Modes(string name, string v) => Checked(v, () => Protocol.Auth.AuthRegistry.ParseModes(v, name));
+
+    // The list is kept as written (AuthOptions parses it again); what is checked here is that it parses at all.
+    private static string Checked(string v, Func<object> parse)
     {
         try
         {
-            _ = Protocol.Auth.AuthRegistry.ParseModes(v, name);
+            _ = parse();
             return v;
         }
         catch (FormatException e)
