@@ -51,6 +51,12 @@ public sealed class CephListenerFactory(IMessengerTransport transport) : IConnec
             {
                 last = e;
             }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+            {
+                // Bound but refused at listen(): another process took the port between our bind and
+                // listen (Kestrel converts only bind's failure). The next port, as Ceph's bind walk does.
+                last = e;
+            }
         }
 
         throw new IOException(
