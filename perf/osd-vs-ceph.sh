@@ -3,9 +3,24 @@
 # our Kestrel-hosted OSD, alternating real/ours in each round, each on a fresh one-OSD cluster
 # (scripts/osd-cluster.sh). Prints the median of each figure per OSD and the ratio ours / real.
 #
-# usage: perf/osd-vs-ceph.sh [ROUNDS=3] [SECONDS=5]
+# usage: perf/osd-vs-ceph.sh [ROUNDS=3] [SECONDS=5] [--cephx] [--secure]
+#   --cephx and --secure go to scripts/osd-cluster.sh: cephx required everywhere (rados, the monitor and
+#   both OSDs authenticate with keys); --secure (implies --cephx) makes every ms_*_mode "secure", so
+#   every connection, rados to the OSD included, is encrypted.
 set -euo pipefail
-rounds=${1:-3}; secs=${2:-5}
+positional=(); cluster_opts=()
+for arg in "$@"; do
+  case $arg in
+    --cephx|--secure) cluster_opts+=("$arg") ;;
+    -*) echo "osd-vs-ceph.sh: unknown option $arg" >&2; exit 2 ;;
+    *) positional+=("$arg") ;;
+  esac
+done
+rounds=${positional[0]:-3}; secs=${positional[1]:-5}
+auth="auth none, crc"
+for o in ${cluster_opts[@]+"${cluster_opts[@]}"}; do
+  case $o in --cephx) [ "$auth" = "cephx, secure" ] || auth="cephx, crc" ;; --secure) auth="cephx, secure" ;; esac
+done
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 results="$work/results.tsv"
@@ -30,7 +45,7 @@ for round in $(seq 1 "$rounds"); do
   for osd in real ours; do
     echo "round $round: $osd"
     dir="$work/$osd-$round"; port=$((port + 1))
-    line=$("$repo/scripts/osd-cluster.sh" "$dir" "$port" "$osd")
+    line=$("$repo/scripts/osd-cluster.sh" "$dir" "$port" "$osd" ${cluster_opts[@]+"${cluster_opts[@]}"})
     conf="$dir/ceph.conf"
     mon_pid=$(sed -n 's/.*mon_pid=\([0-9]*\).*/\1/p' <<<"$line"); osd_pid=$(sed -n 's/.*osd_pid=\([0-9]*\).*/\1/p' <<<"$line")
     bench "$osd" "write 4KiB" "$secs" write -b 4096 -t 16 --no-cleanup
@@ -45,7 +60,7 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo
-echo "medians over $rounds rounds (rados bench -t 16, ${secs} s each), ours / real:"
+echo "medians over $rounds rounds (rados bench -t 16, ${secs} s each; $auth), ours / real:"
 python3 - "$results" <<'PY'
 import sys, statistics, collections
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]

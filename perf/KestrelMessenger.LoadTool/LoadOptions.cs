@@ -3,6 +3,19 @@ using System.Numerics;
 
 namespace KestrelMessenger.LoadTool;
 
+/// <summary>What protects the connection: its msgr2 mode and the auth method that set it up.</summary>
+internal enum LoadMode
+{
+    /// <summary>crc mode after auth none (no key anywhere).</summary>
+    Crc,
+
+    /// <summary>crc mode after cephx (tickets checked, frames not encrypted).</summary>
+    CrcCephx,
+
+    /// <summary>secure mode after cephx: every frame AES-128-GCM under the connection secret.</summary>
+    Secure,
+}
+
 /// <summary>Command-line settings (parsed by hand: no extra packages).</summary>
 internal sealed class LoadOptions
 {
@@ -17,6 +30,9 @@ internal sealed class LoadOptions
           --inflight T       requests kept outstanding (default 16)
           --echo-payload     the server echoes the payload back (default: empty reply)
           --queued-dispatch  both sides use the dispatch queue instead of fast dispatch
+          --mode M           crc (default: auth none, crc mode), crc-cephx (cephx, crc mode) or
+                             secure (cephx, secure mode). cephx tickets are minted in-process, the
+                             way a monitor mints them: no Ceph daemon is needed
           --warmup S         unmeasured warm-up before measuring (default 1)
           --timeout S        hard bound on the whole run (default 120)
           -h, --help         this text
@@ -33,6 +49,16 @@ internal sealed class LoadOptions
     public bool EchoPayload { get; private set; }
 
     public bool FastDispatch { get; private set; } = true;
+
+    public LoadMode Mode { get; private set; } = LoadMode.Crc;
+
+    /// <summary>The mode's name as given on the command line.</summary>
+    public string ModeName => Mode switch
+    {
+        LoadMode.CrcCephx => "crc-cephx",
+        LoadMode.Secure => "secure",
+        _ => "crc",
+    };
 
     public double Warmup { get; private set; } = 1;
 
@@ -100,6 +126,15 @@ internal sealed class LoadOptions
                         break;
                     case "--queued-dispatch":
                         o.FastDispatch = false;
+                        break;
+                    case "--mode":
+                        o.Mode = Value() switch
+                        {
+                            "crc" => LoadMode.Crc,
+                            "crc-cephx" => LoadMode.CrcCephx,
+                            "secure" => LoadMode.Secure,
+                            var m => throw new FormatException($"--mode: '{m}' is not crc, crc-cephx or secure"),
+                        };
                         break;
                     case "--warmup":
                         o.Warmup = Number<double>(name, Value());

@@ -5,6 +5,9 @@ using KestrelMessenger;
 using KestrelMessenger.Hosting;
 using KestrelMessenger.LoadTool;
 using KestrelMessenger.Messages;
+using KestrelMessenger.Protocol;
+using KestrelMessenger.Protocol.Auth;
+using KestrelMessenger.Protocol.Auth.Cephx;
 using KestrelMessenger.Wire;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +32,24 @@ var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSingleton(options);
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10)); // bounded even if a connection hangs
+InProcessCephx? cephx = null;
+if (options.Mode != LoadMode.Crc)
+{
+    // The process's identity is the client's (as for librados): AddCephAuth gives both messengers its
+    // CephAuthClient. The server messenger verifies authorizers as an OSD's does, with the OSD rotating
+    // secrets; there is no monitor to fetch them from, so the in-process mint hands them over.
+    cephx = new InProcessCephx(AuthEntityName.Parse("client.admin"));
+    builder.Services.AddCephAuth(cephx.ClientName, cephx.ClientKey);
+    var osdKeyring = new RotatingKeyring(EntityType.Osd, cephx.OsdSecrets);
+    builder.Services.AddSingleton<IAuthServer>(new CephAuthServer(new CephxAuthorizerVerifier(osdKeyring)) { Service = "osd" });
+    string connectionMode = options.Mode == LoadMode.Secure ? "secure" : "crc";
+    builder.Services.Configure<AuthOptions>(o =>
+    {
+        o.ClientMode = connectionMode;
+        o.ServiceMode = connectionMode;
+    });
+}
+
 builder.Services.AddCephMessenger("server", o =>
 {
     o.Entity = "osd.0";
@@ -49,6 +70,9 @@ TimeSpan Remaining() => hardLimit - total.Elapsed > TimeSpan.Zero ? hardLimit - 
 byte[] payload = new byte[options.Size];
 new Random(42).NextBytes(payload);
 
+// The client's tickets, as a monitor login would have left them.
+cephx?.LogIn(app.Services.GetRequiredService<CephxClient>());
+
 long connectStart = Stopwatch.GetTimestamp();
 IConnection connection = client.ConnectTo(EntityType.Osd, server.MyAddrs);
 collector.Start(connection, payload);
@@ -63,6 +87,21 @@ if (first != collector.Connected)
 }
 
 double connectMs = Stopwatch.GetElapsedTime(connectStart, collector.ConnectedAt).TotalMilliseconds;
+HandshakeResult handshake = connection.Handshake!;
+(uint wantMethod, ConnectionMode wantMode) = options.Mode switch
+{
+    LoadMode.Secure => (AuthMethod.Cephx, ConnectionMode.Secure),
+    LoadMode.CrcCephx => (AuthMethod.Cephx, ConnectionMode.Crc),
+    _ => (AuthMethod.None, ConnectionMode.Crc),
+};
+if (handshake.Auth.Method != wantMethod || handshake.Mode != wantMode)
+{
+    // Never report figures for a mode other than the one asked for.
+    Console.Error.WriteLine($"error: --mode {options.ModeName} negotiated auth {MethodName(handshake.Auth.Method)}, {handshake.Mode} mode");
+    await ShutdownAsync();
+    return 2;
+}
+
 if (options.Warmup > 0)
 {
     await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(options.Warmup)), collector.Failed);
@@ -106,6 +145,15 @@ Console.WriteLine($"  client      {client.MyName} -> {connection.PeerName} at {c
 Console.WriteLine($"  handshake   ConnectTo to READY {N1(connectMs * 1000)} us"
     + (wire.Handshake("client", "client") is TimeSpan hc ? $"; banner to READY: client {N1(hc.TotalMicroseconds)} us" : "")
     + (wire.Handshake("server", "server") is TimeSpan hs ? $", server {N1(hs.TotalMicroseconds)} us" : ""));
+Console.WriteLine($"  auth        {MethodName(handshake.Auth.Method)}, {handshake.Mode.ToString().ToLowerInvariant()} mode (--mode {options.ModeName}"
+    + (cephx is null ? ")" : $"; {cephx.ClientName} with an OSD ticket minted in-process)"));
+if (cephx is not null
+    && server.Connections.FirstOrDefault(c => c.PeerName.Type == EntityType.Client)?.Handshake?.Auth is { Peer: AuthPeer peer } accepted)
+{
+    // What the server's verifier read out of the ticket: proof that the authorizer was checked.
+    Console.WriteLine($"              server verified {peer.Name}, global id {accepted.GlobalId}, caps osd '{peer.Caps.GetValueOrDefault("osd")}'");
+}
+
 Console.WriteLine($"  features    0x{connection.Features:x16} (msgr2 frames assumed: {CephFeatures.Has(connection.Features, CephFeatures.Msgr2FrameAssumed)}, keepalive2: {CephFeatures.Has(connection.Features, CephFeatures.MsgrKeepalive2)})");
 Console.WriteLine($"  runtime     .NET {Environment.Version}, {Environment.ProcessorCount} cpus, {(GCSettings.IsServerGC ? "server" : "workstation")} GC");
 Console.WriteLine($"  settings    request {N0(options.Size)} B data, reply {N0(options.ReplySize)} B ({(options.EchoPayload ? "echo" : "empty")}), "
@@ -157,6 +205,13 @@ if (problem is not null)
 }
 
 return await ShutdownAsync() ? exitCode : Math.Max(exitCode, 3);
+
+static string MethodName(uint method) => method switch
+{
+    AuthMethod.None => "none",
+    AuthMethod.Cephx => "cephx",
+    _ => $"method {method}",
+};
 
 // The client is done with its connection: mark it down, then stop the host (both messengers and Kestrel).
 async Task<bool> ShutdownAsync()
