@@ -15,7 +15,11 @@ public sealed class MessengerOptions
     /// <summary>Our entity name, <c>type.num</c> (<c>osd.0</c>, <c>client.-1</c>).</summary>
     public string Entity { get; set; } = "client.-1";
 
-    /// <summary>The auth-layer name presented when authenticating; defaults to <see cref="Entity"/> (and <c>client.admin</c> for clients).</summary>
+    /// <summary>
+    /// The auth-layer name presented with auth none when the process registers no auth of its own;
+    /// defaults to <see cref="Entity"/> (and <c>client.admin</c> for clients). With <c>AddCephAuth</c>
+    /// the process's name applies to every messenger instead, as in Ceph.
+    /// </summary>
     public string? AuthName { get; set; }
 
     /// <summary>The address nonce; a fresh random one per process when unset.</summary>

@@ -139,14 +139,20 @@ public partial class CephClusterFixture : IAsyncLifetime
             osds = [.. _osds];
         }
 
-        foreach (OsdProcess osd in osds)
+        try
         {
-            await osd.DisposeAsync();
+            foreach (OsdProcess osd in osds)
+            {
+                await osd.DisposeAsync();
+            }
         }
-
-        await Processes.StopAsync(MonPid, grace: TimeSpan.FromSeconds(15));
-        System.IO.Directory.Delete(Directory, recursive: true);
-        File.Delete(Directory + ".extra.conf");
+        finally
+        {
+            // Whatever became of the OSDs, the monitor is ours to stop.
+            await Processes.StopAsync(MonPid, grace: TimeSpan.FromSeconds(15));
+            System.IO.Directory.Delete(Directory, recursive: true);
+            File.Delete(Directory + ".extra.conf");
+        }
     }
 
     [GeneratedRegex(@"mon_pid=(\d+) osd_pid=\d+ osd_id=(\d+) uuid=([0-9a-f-]+)")]

@@ -71,6 +71,8 @@ public sealed class OsdProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    private int _disposed;
+
     /// <summary>SIGTERM (as systemd stops it), then the exit code.</summary>
     public async Task<int> StopAsync()
     {
@@ -93,6 +95,12 @@ public sealed class OsdProcess : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // A test may dispose its OSD and the fixture that started it again: the second time is a no-op.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await StopAsync();
         _process.Dispose();
     }
