@@ -1,3 +1,4 @@
+using System.Buffers;
 using KestrelMessenger.Hosting;
 using KestrelMessenger.Messages;
 using KestrelMessenger.Mon;
@@ -139,4 +140,93 @@ public class CephxLogSecrecyTests(CephxClusterFixture cluster)
             Assert.DoesNotContain(lines, l => l.Contains(form, StringComparison.Ordinal));
         }
     }
+}
+
+/// <summary>On a live secure connection, one flipped bit fails its GCM tag: the receiver closes that connection, saying so.</summary>
+[Collection(CephxCluster.Name)]
+public class SecureTamperTests(CephxClusterFixture cluster)
+{
+    [Fact]
+    public async Task A_frame_tampered_with_on_the_wire_is_refused_and_closes_only_that_connection()
+    {
+        var tests = new CephxDaemonTests(cluster);
+        await using MessengerTestHost daemon = await tests.DaemonAsync("osd.10", await tests.OsdKeyAsync("osd.10"), "secure");
+        var wire = new BitFlipper();
+        await using MessengerTestHost admin = await MessengerTestHost.StartAsync(TransportKind.Tcp, services =>
+        {
+            services.AddCephAuth(AuthEntityName.Parse("client.admin"), cluster.AdminKey);
+            services.Configure<AuthOptions>(o => o.ClientMode = "secure");
+            services.AddCephMessenger("client", o =>
+            {
+                o.Entity = "client.-1";
+                o.ConnectionMiddleware.Add(b => b.Use(next => connection => wire.RunAsync(connection, next)));
+            });
+        });
+        Messenger client = admin.Messenger("client");
+        await client.ConnectTo(EntityType.Mon, EntityAddr.Parse($"v2:127.0.0.1:{cluster.Port}/0")).PingAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        IConnection osd = client.ConnectTo(EntityType.Osd, daemon.Messenger("public").MyAddrs);
+        await osd.PingAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(ConnectionMode.Secure, osd.Handshake!.Mode);
+
+        wire.Arm(); // the next bytes our client writes (a KEEPALIVE2 frame) reach the OSD with one bit flipped
+        await Assert.ThrowsAnyAsync<Exception>(() => osd.PingAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        string line = await daemon.Logs.WaitForAsync("closed: secure frame preamble block failed AES-GCM authentication");
+        Assert.StartsWith("Warning: Messenger public: connection to client.", line);
+        // The monitor session, another connection of the same client through the same middleware, is untouched.
+        Assert.Contains(client.Connections, c => c.PeerName.Type == EntityType.Mon && c.IsConnected);
+    }
+
+    /// <summary>Connection middleware below the banner: copies what the messenger writes to the socket, flipping one bit once armed.</summary>
+    private sealed class BitFlipper
+    {
+        private volatile bool _armed;
+
+        public void Arm() => _armed = true;
+
+        public async Task RunAsync(Microsoft.AspNetCore.Connections.ConnectionContext connection, Microsoft.AspNetCore.Connections.ConnectionDelegate next)
+        {
+            System.IO.Pipelines.IDuplexPipe socket = connection.Transport;
+            var outbound = new System.IO.Pipelines.Pipe();
+            connection.Transport = new Duplex(socket.Input, outbound.Writer);
+            Task pump = PumpAsync(outbound.Reader, socket.Output);
+            try
+            {
+                await next(connection);
+            }
+            finally
+            {
+                await outbound.Writer.CompleteAsync();
+                await pump;
+            }
+        }
+
+        private async Task PumpAsync(System.IO.Pipelines.PipeReader from, System.IO.Pipelines.PipeWriter to)
+        {
+            while (true)
+            {
+                System.IO.Pipelines.ReadResult read = await from.ReadAsync();
+                byte[] bytes = read.Buffer.ToArray();
+                if (_armed && bytes.Length > 0)
+                {
+                    _armed = false;
+                    bytes[0] ^= 0x01;
+                }
+
+                from.AdvanceTo(read.Buffer.End);
+                if (bytes.Length > 0)
+                {
+                    await to.WriteAsync(bytes);
+                }
+
+                if (read.IsCompleted)
+                {
+                    await to.CompleteAsync();
+                    return;
+                }
+            }
+        }
+    }
+
+    private sealed record Duplex(System.IO.Pipelines.PipeReader Input, System.IO.Pipelines.PipeWriter Output) : System.IO.Pipelines.IDuplexPipe;
 }
