@@ -12,7 +12,7 @@ namespace KestrelMessenger.Benchmarks;
 [MemoryDiagnoser]
 public class FrameEncodeBenchmarks
 {
-    private readonly byte[] _header = new byte[MessageHeader.Length];
+    private readonly byte[] _header = Payloads.Header();
     private ArrayBufferWriter<byte> _output = new();
     private ReadOnlySequence<byte> _data;
 
@@ -22,8 +22,6 @@ public class FrameEncodeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        new MessageHeader { Seq = 1, Tid = 1, Type = 0x7000, Priority = MessagePriority.Default, Version = 1, CompatVersion = 1, Flags = MessageHeader.DefaultFlags }
-            .Write(_header);
         _data = new ReadOnlySequence<byte>(Payloads.Create(Size));
         _output = new ArrayBufferWriter<byte>(FrameSizes.MessageFrame(Size));
     }
@@ -54,9 +52,7 @@ public class FrameDecodeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        byte[] header = new byte[MessageHeader.Length];
-        new MessageHeader { Seq = 1, Tid = 1, Type = 0x7000, Priority = MessagePriority.Default, Version = 1, CompatVersion = 1, Flags = MessageHeader.DefaultFlags }
-            .Write(header);
+        byte[] header = Payloads.Header();
         var output = new ArrayBufferWriter<byte>(FrameSizes.MessageFrame(Size));
         FrameEncoder.Write(output, Tag.Message, header, ReadOnlySequence<byte>.Empty, ReadOnlySequence<byte>.Empty,
             new ReadOnlySequence<byte>(Payloads.Create(Size)));
@@ -92,7 +88,7 @@ public class FrameDecodeBenchmarks
 [MemoryDiagnoser]
 public class MessageEncodeBenchmarks
 {
-    private readonly byte[] _header = new byte[MessageHeader.Length];
+    private readonly byte[] _header = Payloads.Header();
     private ArrayBufferWriter<byte> _output = new();
     private ReadOnlySequence<byte> _data;
     private ulong _seq;

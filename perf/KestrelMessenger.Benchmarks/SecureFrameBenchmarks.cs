@@ -16,7 +16,7 @@ namespace KestrelMessenger.Benchmarks;
 [MedianColumn]
 public class SecureFrameEncodeBenchmarks : IDisposable
 {
-    private readonly byte[] _header = new byte[MessageHeader.Length];
+    private readonly byte[] _header = Payloads.Header();
     private readonly SecureFrameCodec _secure = SecureFrameCodec.FromConnectionSecret(SecureSecret.Bytes, isServer: false);
     private ArrayBufferWriter<byte> _output = new();
     private ReadOnlySequence<byte> _data;
@@ -28,8 +28,6 @@ public class SecureFrameEncodeBenchmarks : IDisposable
     [GlobalSetup]
     public void Setup()
     {
-        new MessageHeader { Seq = 1, Tid = 1, Type = 0x7000, Priority = MessagePriority.Default, Version = 1, CompatVersion = 1, Flags = MessageHeader.DefaultFlags }
-            .Write(_header);
         _data = new ReadOnlySequence<byte>(Payloads.Create(Size));
         _output = new ArrayBufferWriter<byte>(FrameSizes.MessageFrame(Size));
         _pipe = new Pipe(new PipeOptions(pool: new BlockPool(), pauseWriterThreshold: 0, useSynchronizationContext: false));
@@ -96,9 +94,7 @@ public class SecureFrameDecodeBenchmarks : IDisposable
     [GlobalSetup]
     public void Setup()
     {
-        byte[] header = new byte[MessageHeader.Length];
-        new MessageHeader { Seq = 1, Tid = 1, Type = 0x7000, Priority = MessagePriority.Default, Version = 1, CompatVersion = 1, Flags = MessageHeader.DefaultFlags }
-            .Write(header);
+        byte[] header = Payloads.Header();
         var data = new ReadOnlySequence<byte>(Payloads.Create(Size));
 
         var crc = new ArrayBufferWriter<byte>();

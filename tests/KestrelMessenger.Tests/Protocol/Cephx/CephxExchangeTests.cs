@@ -99,12 +99,8 @@ public class CephxExchangeTests
         Assert.Equal(Errno.EPERM, _mon.Handle(session, send.Payload.Span, ConnectionMode.Secure).Status);
 
         // The genuine reply, read with the wrong secret.
-        var genuine = NewClient();
-        var gState = new CephxMonState();
         var gSession = new CephxTestMon.Session();
-        _mon.Start(gSession, MonRequest(genuine));
-        var gSend = Assert.IsType<CephxClientStep.Send>(genuine.HandleMonReplyMore(gState, Challenge(gSession)));
-        byte[] reply = _mon.Handle(gSession, gSend.Payload.Span, ConnectionMode.Secure).Payload;
+        byte[] reply = AuthDoneReply(NewClient(), gSession, new CephxMonState(), ConnectionMode.Secure);
         var failed = Assert.IsType<CephxClientStep.Failed>(impostor.HandleMonAuthDone(state, gSession.GlobalId, ConnectionMode.Secure, reply));
         Assert.Equal(Errno.EPERM, failed.Errno);
         Assert.Null(impostor.GetTicketStatus(EntityType.Auth));
@@ -116,9 +112,7 @@ public class CephxExchangeTests
         var client = NewClient();
         var session = new CephxTestMon.Session();
         var state = new CephxMonState();
-        _mon.Start(session, MonRequest(client));
-        var send = Assert.IsType<CephxClientStep.Send>(client.HandleMonReplyMore(state, Challenge(session)));
-        byte[] reply = _mon.Handle(session, send.Payload.Span, ConnectionMode.Secure).Payload;
+        byte[] reply = AuthDoneReply(client, session, state, ConnectionMode.Secure);
         reply[30] ^= 0x40; // inside the encrypted CephXServiceTicket
 
         var failed = Assert.IsType<CephxClientStep.Failed>(client.HandleMonAuthDone(state, session.GlobalId, ConnectionMode.Secure, reply));
@@ -132,9 +126,7 @@ public class CephxExchangeTests
         var client = NewClient();
         var session = new CephxTestMon.Session();
         var state = new CephxMonState();
-        _mon.Start(session, MonRequest(client));
-        var send = Assert.IsType<CephxClientStep.Send>(client.HandleMonReplyMore(state, Challenge(session)));
-        byte[] reply = _mon.Handle(session, send.Payload.Span, ConnectionMode.Secure).Payload;
+        byte[] reply = AuthDoneReply(client, session, state, ConnectionMode.Secure);
         for (int cut = 0; cut < reply.Length; cut += 7)
         {
             var probe = NewClient();
@@ -472,11 +464,18 @@ public class CephxExchangeTests
     private CephxClientStep.Done Login(CephxClient client, CephxTestMon.Session session, ConnectionMode mode, out CephxMonState state)
     {
         state = new CephxMonState();
+        byte[] reply = AuthDoneReply(client, session, state, mode);
+        return Assert.IsType<CephxClientStep.Done>(client.HandleMonAuthDone(state, session.GlobalId, mode, reply));
+    }
+
+    /// <summary>A login up to the monitor's AUTH_DONE payload, not yet handed to the client.</summary>
+    private byte[] AuthDoneReply(CephxClient client, CephxTestMon.Session session, CephxMonState state, ConnectionMode mode)
+    {
         byte[] challenge = _mon.Start(session, MonRequest(client));
         var send = Assert.IsType<CephxClientStep.Send>(client.HandleMonReplyMore(state, challenge));
         (int status, byte[] reply) = _mon.Handle(session, send.Payload.Span, mode);
         Assert.Equal(0, status);
-        return Assert.IsType<CephxClientStep.Done>(client.HandleMonAuthDone(state, session.GlobalId, mode, reply));
+        return reply;
     }
 
     /// <summary>A login whose AUTH_DONE carries extra tickets only for <paramref name="extras"/> (built by hand with the mint).</summary>
