@@ -20,6 +20,8 @@ internal readonly record struct ThrottleLimits(int InFlightMessages, long InFlig
 /// </summary>
 internal sealed class ConnectionThrottle(ThrottleLimits limits, OutQueue queue)
 {
+    private ThrottleLimits _limits = limits;
+
     private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private int _inFlight;
     private long _inFlightBytes;
@@ -31,6 +33,17 @@ internal sealed class ConnectionThrottle(ThrottleLimits limits, OutQueue queue)
     /// <summary>The most received messages ever held at once.</summary>
     public int PeakInFlight { get; private set; }
 
+    /// <summary>The limits: set per socket, since only a socket we accepted bounds the out-queue.</summary>
+    public ThrottleLimits Limits
+    {
+        get => _limits;
+        set
+        {
+            _limits = value;
+            Changed();
+        }
+    }
+
     /// <summary>True when the read loop may take another frame.</summary>
     public bool HasRoom => HasInFlightRoom && !OutQueueFull;
 
@@ -41,9 +54,9 @@ internal sealed class ConnectionThrottle(ThrottleLimits limits, OutQueue queue)
     public bool IsParked => _readerWaiting;
 
     private bool HasInFlightRoom =>
-        Volatile.Read(ref _inFlight) < limits.InFlightMessages && Interlocked.Read(ref _inFlightBytes) < limits.InFlightBytes;
+        Volatile.Read(ref _inFlight) < _limits.InFlightMessages && Interlocked.Read(ref _inFlightBytes) < _limits.InFlightBytes;
 
-    private bool OutQueueFull => limits.BoundOutQueue && (queue.Count >= limits.OutQueueMessages || queue.Bytes >= limits.OutQueueBytes);
+    private bool OutQueueFull => _limits.BoundOutQueue && (queue.Count >= _limits.OutQueueMessages || queue.Bytes >= _limits.OutQueueBytes);
 
     /// <summary>A received message of <paramref name="bytes"/> goes to dispatch.</summary>
     public void Acquire(long bytes)

@@ -12,13 +12,15 @@ using KestrelMessenger.Wire;
 namespace KestrelMessenger.Connections;
 
 /// <summary>
-/// The one write loop of a connection: drains the <see cref="OutQueue"/> (control frames first, then
-/// messages by priority), assigns seqs as messages are written so they stay consecutive whatever
-/// the priority order, piggy-backs the ack, and batches many frames into one flush.
+/// The one write loop of a socket: drains the session's <see cref="OutQueue"/> (control frames first, then
+/// replayed messages, then new ones by priority), assigns seqs as messages are written so they stay
+/// consecutive whatever the priority order, piggy-backs the ack, and batches many frames into one
+/// flush. A lossless session keeps each message it writes until the peer acknowledges it, and stops
+/// taking new ones while too many are unacknowledged (the peer's acks wake it again).
 /// </summary>
 internal sealed class ConnectionWriter(
-    IConnectionOwner owner, OutQueue queue, Session session, ChannelReader<bool> wake, Func<ulong> features,
-    Action<ConnectionFailure> close, Action written, FrameCodec codec)
+    IConnectionOwner owner, OutQueue queue, Session session, ChannelReader<bool> wake, ulong features, bool lossless,
+    ThrottleLimits limits, Action<ConnectionFailure> fault, Action written, FrameCodec codec)
 {
     private const int MaxMessagesPerFlush = 64;
     private const long MaxUnflushedBytes = 256 * 1024;
@@ -29,7 +31,7 @@ internal sealed class ConnectionWriter(
     {
         using var scratch = new DencWriter(4096);
         using var control = new DencWriter(64);
-        var messages = new List<Message>(MaxMessagesPerFlush);
+        var items = new List<OutItem>(MaxMessagesPerFlush);
         try
         {
             while (await wake.WaitToReadAsync(ct))
@@ -38,7 +40,8 @@ internal sealed class ConnectionWriter(
                 bool more = true;
                 while (more)
                 {
-                    OutQueue.Control due = queue.Drain(messages, MaxMessagesPerFlush);
+                    int room = Room();
+                    OutQueue.Control due = queue.Drain(items, room);
                     if (due.KeepaliveAck is UTime ackStamp)
                     {
                         WriteControl(output, control, new Keepalive2AckFrame(ackStamp));
@@ -54,19 +57,19 @@ internal sealed class ConnectionWriter(
                         WriteControl(output, control, new AckFrame(session.InSeq));
                     }
 
-                    for (int i = 0; i < messages.Count; i++)
+                    for (int i = 0; i < items.Count; i++)
                     {
-                        Message message = messages[i];
-                        messages[i] = null!; // written (and disposed) from here on, whatever happens
-                        WriteMessage(output, scratch, message);
+                        OutItem item = items[i];
+                        items[i] = default; // written (or kept by the session) from here on, whatever happens
+                        WriteMessage(output, scratch, item);
                         if (output.UnflushedBytes >= MaxUnflushedBytes)
                         {
                             await FlushAsync(output, ct);
                         }
                     }
 
-                    more = messages.Count == MaxMessagesPerFlush;
-                    messages.Clear();
+                    more = items.Count == room && room > 0;
+                    items.Clear();
                 }
 
                 await FlushAsync(output, ct);
@@ -78,35 +81,77 @@ internal sealed class ConnectionWriter(
         catch (Exception e) when (HandshakeFailures.IsTransportGone(e) || e is OperationCanceledException)
         {
             // Our words, not the pipe's ("Writing is not allowed after writer was completed.").
-            close(new ConnectionFailure(FailureKind.PeerClosed, "transport closed while sending"));
+            fault(new ConnectionFailure(FailureKind.PeerClosed, "transport closed while sending"));
         }
         catch (Exception e)
         {
-            // A message that cannot encode itself (a bug in a typed message) ends this connection, not the process.
-            close(new ConnectionFailure(FailureKind.ProtocolError, $"failed to send: {e.GetType().Name}: {e.Message}"));
+            // A message that cannot encode itself (a bug in a typed message) ends this socket, not the process.
+            fault(new ConnectionFailure(FailureKind.ProtocolError, $"failed to send: {e.GetType().Name}: {e.Message}"));
         }
         finally
         {
-            foreach (Message? message in messages)
+            // Taken but not written: back to the front of the queue for the next socket (lossless), or gone.
+            List<OutgoingMessage>? untouched = null;
+            foreach (OutItem item in items)
             {
-                message?.Dispose();
+                if (item.Replay is not null)
+                {
+                    (untouched ??= []).Add(item.Replay);
+                }
+
+                item.Fresh?.Dispose();
+            }
+
+            if (untouched is not null && !queue.Requeue(untouched))
+            {
+                untouched.ForEach(m => m.Dispose());
             }
         }
     }
 
-    private void WriteMessage(PipeWriter output, DencWriter scratch, Message message)
+    /// <summary>How many messages may be taken now: a lossless session holds at most the out-queue limits unacknowledged.</summary>
+    private int Room()
     {
-        long size = OutQueue.SizeOf(message);
+        if (!lossless)
+        {
+            return MaxMessagesPerFlush;
+        }
+
+        int room = limits.OutQueueMessages - session.Unacked;
+        return session.UnackedBytes >= limits.OutQueueBytes ? 0 : Math.Clamp(room, 0, MaxMessagesPerFlush);
+    }
+
+    private void WriteMessage(PipeWriter output, DencWriter scratch, OutItem item)
+    {
+        OutgoingMessage? message = item.Replay;
+        bool kept = false;
         try
         {
-            ReadOnlyMemory<byte> front = message.EncodeFront(scratch, features());
-            if (!owner.FrameLimits.Fits(MessageHeader.Length, front.Length, message.Middle.Length, message.Data.Length))
+            if (message is null)
             {
-                // Sending it would only make a peer with our limits close the connection: drop this one message, loudly.
-                MessengerLog.MessageTooLarge(owner.Logger, owner.Name, $"{message} (front {front.Length})", "peer");
-                return;
+                Message fresh = item.Fresh!;
+                try
+                {
+                    message = fresh.Encode(scratch, features);
+                }
+                finally
+                {
+                    fresh.Dispose();
+                }
+
+                if (!owner.FrameLimits.Fits(MessageHeader.Length, message.Front.Length, message.Middle.Length, message.Data.Length))
+                {
+                    // Sending it would only make a peer with our limits close the connection: drop this one message, loudly.
+                    MessengerLog.MessageTooLarge(owner.Logger, owner.Name, message.ToString(), "peer");
+                    return;
+                }
+            }
+            else
+            {
+                owner.Metrics.MessageReplayed(owner.Name);
             }
 
+            // Seqs are handed out at write time; replays get theirs back because requeueing rewound out_seq.
             message.Seq = ++session.OutSeq;
             var header = new MessageHeader
             {
@@ -121,16 +166,24 @@ internal sealed class ConnectionWriter(
                 CompatVersion = message.CompatVersion,
             };
             header.Write(_header);
+            if (lossless)
+            {
+                // Kept before it is written, as Ceph does: an ack can only name what is already in the sent list.
+                session.Sent(message);
+                kept = true;
+            }
+
             long before = output.UnflushedBytes;
-            codec.Write(output, Tag.Message, _header, new ReadOnlySequence<byte>(front),
-                new ReadOnlySequence<byte>(message.Middle.Memory), new ReadOnlySequence<byte>(message.Data.Memory));
+            codec.Write(output, Tag.Message, _header, message.Front.Sequence, message.Middle.Sequence, message.Data.Sequence);
             owner.Metrics.MessageSent(owner.Name, output.UnflushedBytes - before);
         }
         finally
         {
-            // Lossy: once written it is gone. Lossless replay will keep it in the Session until acked.
-            queue.Written(size);
-            message.Dispose();
+            queue.Written(item.Size);
+            if (!kept)
+            {
+                message?.Dispose();
+            }
         }
     }
 

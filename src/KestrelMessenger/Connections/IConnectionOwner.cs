@@ -1,6 +1,7 @@
 using KestrelMessenger.Diagnostics;
 using KestrelMessenger.Frames;
 using KestrelMessenger.Messages;
+using KestrelMessenger.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace KestrelMessenger.Connections;
@@ -18,7 +19,7 @@ public enum CloseKind
     Refused,
 }
 
-/// <summary>What a connection needs from the messenger that owns it.</summary>
+/// <summary>What a session needs from the messenger that owns it.</summary>
 internal interface IConnectionOwner
 {
     string Name { get; }
@@ -30,6 +31,21 @@ internal interface IConnectionOwner
     FrameLimits FrameLimits { get; }
 
     MessageRegistry Registry { get; }
+
+    /// <summary>The messenger's fault injection (none by default).</summary>
+    FaultInjection Injection { get; }
+
+    /// <summary><c>ms_initial_backoff</c>.</summary>
+    TimeSpan InitialBackoff { get; }
+
+    /// <summary><c>ms_max_backoff</c>.</summary>
+    TimeSpan MaxBackoff { get; }
+
+    /// <summary>Ceph's <c>get_global_seq(old)</c>: the messenger's counter, raised to at least <paramref name="above"/>, plus one.</summary>
+    ulong NextGlobalSeq(ulong above);
+
+    /// <summary>The policy for peers of <paramref name="peerType"/>.</summary>
+    Protocol.Policy GetPolicy(EntityType peerType);
 
     /// <summary>The per-connection back-pressure limits for a connection we <paramref name="role"/>.</summary>
     ThrottleLimits ThrottleLimitsFor(Protocol.HandshakeRole role);
@@ -43,9 +59,18 @@ internal interface IConnectionOwner
     /// <summary>Completes when the dispatch queue has room again (the dispatch throttle).</summary>
     ValueTask WaitForDispatchRoomAsync(CancellationToken cancellationToken);
 
-    /// <summary>The connection reached READY.</summary>
-    void OnReady(MessengerConnection connection);
+    /// <summary>Opens a socket for <paramref name="attempt"/> and runs the client chain on it, through READY to its end.</summary>
+    Task<ConnectOutcome> ConnectAsync(MessengerConnection connection, ConnectAttempt attempt, CancellationToken cancellationToken);
 
-    /// <summary>The connection closed for good.</summary>
+    /// <summary>A socket of the session reached READY (Ceph's connect or accept event).</summary>
+    void OnReady(MessengerConnection connection, Protocol.HandshakeRole role);
+
+    /// <summary>A lossless session's connect attempt was refused; the session goes on trying.</summary>
+    void OnRefused(MessengerConnection connection);
+
+    /// <summary>The peer reset the session: its received messages not yet dispatched go, and dispatchers hear of it.</summary>
+    void OnRemoteReset(MessengerConnection connection);
+
+    /// <summary>The session closed for good.</summary>
     void OnClosed(MessengerConnection connection, CloseKind kind, string reason);
 }

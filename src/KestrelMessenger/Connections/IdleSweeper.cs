@@ -5,7 +5,8 @@ namespace KestrelMessenger.Connections;
 
 /// <summary>
 /// Ceph's <c>ms_connection_idle_timeout</c> without a timer per connection: one loop per messenger
-/// looks at every connection's last activity a few times per timeout and closes those silent too long.
+/// looks at every connection's last activity a few times per timeout. A lossy one silent too long is
+/// closed; a lossless one loses its socket, as a fault, and keeps its session (standby when idle).
 /// </summary>
 internal sealed class IdleSweeper(IConnectionOwner owner, Func<IEnumerable<MessengerConnection>> connections, TimeSpan timeout)
 {
@@ -36,7 +37,7 @@ internal sealed class IdleSweeper(IConnectionOwner owner, Func<IEnumerable<Messe
             if (connection.IsConnected && idle > timeout.TotalMilliseconds)
             {
                 MessengerLog.ConnectionIdle(owner.Logger, owner.Name, connection.PeerName.ToString(), connection.ToString(), idle / 1000.0, timeout.TotalSeconds);
-                connection.Close(new ConnectionFailure(FailureKind.Idle, $"idle for {idle / 1000.0:0.#} s (ms_connection_idle_timeout {timeout.TotalSeconds:0.###} s)"));
+                connection.IdleOut(new ConnectionFailure(FailureKind.Idle, $"idle for {idle / 1000.0:0.#} s (ms_connection_idle_timeout {timeout.TotalSeconds:0.###} s)"));
             }
         }
     }

@@ -1,45 +1,61 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using System.Threading.Channels;
 using KestrelMessenger.Diagnostics;
-using KestrelMessenger.Frames;
 using KestrelMessenger.Messages;
 using KestrelMessenger.Protocol;
-using KestrelMessenger.Protocol.Frames;
 using KestrelMessenger.Wire;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 
 namespace KestrelMessenger.Connections;
 
+/// <summary>Where a session is (Ceph's ProtocolV2 states, folded to what the session needs).</summary>
+internal enum SessionState
+{
+    /// <summary>No socket yet: connecting, waiting out a backoff, or accepted and not yet READY.</summary>
+    Connecting,
+    /// <summary>A socket is READY.</summary>
+    Ready,
+    /// <summary>Lossless, no socket, and nothing to send (or the policy never connects back).</summary>
+    Standby,
+    /// <summary>Gone for good.</summary>
+    Closed,
+}
+
 /// <summary>
-/// One peer connection after the handshake (Ceph's <c>AsyncConnection</c> + the READY state of
-/// <c>ProtocolV2</c>): one read loop, one write loop draining the <see cref="OutQueue"/>, and one
-/// idempotent <see cref="Close"/>. The handle exists before the transport does (outbound
-/// connections queue messages while connecting) and stays valid after it closes.
+/// One peer's session (Ceph's <c>AsyncConnection</c> and the session half of <c>ProtocolV2</c>): the
+/// <see cref="IConnection"/> handle, the out-queue, the <see cref="Session"/> (seqs, cookies, messages
+/// sent and not yet acknowledged), and the state. Each socket it runs on is a <see cref="ProtocolLoop"/>
+/// that ends in a fault; what happens then is the policy's (<see cref="Protocol.Sessions.FaultRules"/>):
+/// a lossy session closes, a lossless one keeps everything, reconnects or waits in standby, and replays
+/// what the peer did not acknowledge on the next socket. The handle exists before any socket does and
+/// stays valid after the session closes.
 /// </summary>
-internal sealed class MessengerConnection : IConnection
+internal sealed partial class MessengerConnection : IConnection
 {
     private readonly IConnectionOwner _owner;
+    private readonly object _lock = new();
     private readonly OutQueue _out = new();
     private readonly Session _session = new();
     private readonly PingTracker _pings = new();
     private readonly Channel<bool> _wakeWriter = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ConnectionThrottle? _throttle;
-    private int _state; // 0 connecting, 1 ready, 2 closed
+    private readonly ConnectionThrottle _throttle;
+    private int _state; // SessionState, read without the lock
     private long _lastActivity = Environment.TickCount64;
-    private ConnectionContext? _transport;
     private HandshakeResult? _handshake;
+    private bool _everReady;
     private string _remote;
 
-    public MessengerConnection(IConnectionOwner owner, EntityName peerName, EntityAddrVec peerAddrs, string remote)
+    public MessengerConnection(IConnectionOwner owner, EntityName peerName, EntityAddrVec peerAddrs, string remote, Policy policy, bool inbound)
     {
         _owner = owner;
         PeerName = peerName;
         PeerAddrs = peerAddrs;
         _remote = remote;
+        Policy = policy;
+        Inbound = inbound;
+        Lossy = policy.Lossy;
+        _throttle = new ConnectionThrottle(owner.ThrottleLimitsFor(inbound ? HandshakeRole.Server : HandshakeRole.Client), _out);
     }
 
     public EntityName PeerName { get; private set; }
@@ -50,9 +66,9 @@ internal sealed class MessengerConnection : IConnection
 
     public HandshakeResult? Handshake => _handshake;
 
-    public bool IsConnected => Volatile.Read(ref _state) == 1;
+    public bool IsConnected => State == SessionState.Ready;
 
-    public bool IsClosed => Volatile.Read(ref _state) == 2;
+    public bool IsClosed => State == SessionState.Closed;
 
     public ConnectionFailure? Failure { get; private set; }
 
@@ -69,11 +85,33 @@ internal sealed class MessengerConnection : IConnection
     /// <summary><see cref="Environment.TickCount64"/> when bytes last moved either way (Ceph's <c>last_active</c>).</summary>
     public long LastActivity => Interlocked.Read(ref _lastActivity);
 
+    /// <summary>The policy for the peer's type.</summary>
+    internal Policy Policy { get; private set; }
+
+    /// <summary>The session is lossy: the server's IDENT flag decides, our policy until it has.</summary>
+    internal bool Lossy { get; private set; }
+
+    /// <summary>The peer connected to us first (the session was made by an accepted connection).</summary>
+    internal bool Inbound { get; }
+
+    /// <summary>Where the session is.</summary>
+    internal SessionState State
+    {
+        get => (SessionState)Volatile.Read(ref _state);
+        private set => Volatile.Write(ref _state, (int)value);
+    }
+
     /// <summary>The send queue (for accounting and tests).</summary>
     internal OutQueue OutQueue => _out;
 
-    /// <summary>The receive-side back-pressure (null until READY).</summary>
-    internal ConnectionThrottle? Throttle => _throttle;
+    /// <summary>The receive-side back-pressure.</summary>
+    internal ConnectionThrottle Throttle => _throttle;
+
+    /// <summary>Seqs, cookies and what was sent and not acknowledged.</summary>
+    internal Session Session => _session;
+
+    /// <summary>The key this session is registered under with its messenger (null: anonymous).</summary>
+    internal EntityAddr? Key { get; set; }
 
     public bool SendMessage(Message message)
     {
@@ -92,6 +130,7 @@ internal sealed class MessengerConnection : IConnection
         }
 
         WakeWriter();
+        WakeFromStandby();
         return true;
     }
 
@@ -129,52 +168,42 @@ internal sealed class MessengerConnection : IConnection
 
     public void MarkDown() => Close(new ConnectionFailure(FailureKind.Local, "marked down"));
 
-    /// <summary>Runs the READY phase on <paramref name="transport"/> until the connection closes.</summary>
-    public async Task RunAsync(ConnectionContext transport, HandshakeResult handshake)
-    {
-        _transport = transport;
-        _handshake = handshake;
-        _session.ClientCookie = handshake.ClientCookie;
-        _session.ServerCookie = handshake.ServerCookie;
-        PeerName = handshake.PeerName;
-        PeerAddrs = handshake.PeerAddrs;
-        _remote = transport.RemoteEndPoint?.ToString() ?? _remote;
-        _throttle = new ConnectionThrottle(_owner.ThrottleLimitsFor(handshake.Role), _out);
-        Touch();
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
-        {
-            return; // marked down while connecting
-        }
-
-        // Kestrel asks handlers to finish when the host stops; a messenger connection just closes.
-        using CancellationTokenRegistration onHostStop = transport.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
-            .Register(() => Close(new ConnectionFailure(FailureKind.Local, "host is stopping"))) ?? default;
-        _owner.OnReady(this);
-        var writer = new ConnectionWriter(_owner, _out, _session, _wakeWriter.Reader, () => Features, Close, OnWritten, handshake.Codec)
-            .RunAsync(transport.Transport.Output, _stopping.Token);
-        Close(await new ConnectionReader(this, _owner, _throttle, handshake.Codec).RunAsync(transport.Transport.Input, _stopping.Token));
-        await writer;
-    }
-
-    /// <summary>Closes once: stops both loops, drops queued messages (lossy), tells the owner.</summary>
+    /// <summary>
+    /// Ends the session for good, once: stops its socket and any connect attempt, drops what was queued
+    /// or kept for replay, fails waiting pings, and tells the owner (which raises Ceph's reset or refused
+    /// event unless we closed it ourselves, or the session never surfaced to dispatchers).
+    /// </summary>
     public void Close(ConnectionFailure failure)
     {
-        if (Interlocked.Exchange(ref _state, 2) == 2)
+        ProtocolLoop? socket;
+        ConnectAttempt? attempt;
+        lock (_lock)
         {
-            return;
+            if (State == SessionState.Closed)
+            {
+                return;
+            }
+
+            State = SessionState.Closed;
+            Failure = failure;
+            socket = _socket;
+            attempt = _attempt;
+            _socket = null;
+            _attempt = null;
+            _generation++;
         }
 
-        Failure = failure;
-        _stopping.Cancel();
+        _closing.Cancel();
         _wakeWriter.Writer.TryComplete();
-        _transport?.Abort(new ConnectionAbortedException(failure.Reason));
-        foreach (Message unsent in _out.Close())
-        {
-            unsent.Dispose();
-        }
-
+        socket?.Abort(failure.Reason);
+        attempt?.Abort(failure.Reason);
+        (List<Message> fresh, List<OutgoingMessage> replay) = _out.Close();
+        fresh.ForEach(m => m.Dispose());
+        replay.ForEach(m => m.Dispose());
+        _session.Reset();
+        _delayed?.Discard();
         _pings.FailAll(new ConnectionAbortedException($"connection to {PeerName} closed: {failure.Reason}"));
-        CloseKind kind = failure.CloseKindFor(wasReady: _handshake is not null);
+        CloseKind kind = failure.CloseKindFor(wasReady: _everReady);
         if (kind == CloseKind.Fault)
         {
             MessengerLog.ConnectionFaulted(_owner.Logger, _owner.Name, PeerName.ToString(), _remote, failure.Reason);
@@ -184,23 +213,30 @@ internal sealed class MessengerConnection : IConnection
             MessengerLog.ConnectionClosed(_owner.Logger, _owner.Name, PeerName.ToString(), _remote, failure.Reason);
         }
 
-        _owner.OnClosed(this, kind, failure.Reason);
+        // An accepted session that never reached READY was never seen by dispatchers: nothing to report.
+        _owner.OnClosed(this, Inbound && !_everReady ? CloseKind.Local : kind, failure.Reason);
         _closed.TrySetResult();
     }
 
     /// <summary>Bytes moved: the connection is not idle.</summary>
     internal void Touch() => Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
 
-    /// <summary>A MESSAGE frame passed the checks: count it, ack it, deliver it.</summary>
+    /// <summary>A MESSAGE frame passed the checks: count it, ack it, deliver it (through the injected delay, when one applies).</summary>
     internal void Received(Message message, long frameBytes)
     {
         message.Source = PeerName;
         message.Connection = this;
         _owner.Metrics.MessageReceived(_owner.Name, frameBytes);
-        if (_handshake is { Lossy: false })
+        if (!Lossy)
         {
             _out.RequestAck();
             WakeWriter();
+        }
+
+        if (_delayed is not null)
+        {
+            _delayed.Queue(message);
+            return;
         }
 
         _owner.Deliver(this, message);
@@ -223,22 +259,13 @@ internal sealed class MessengerConnection : IConnection
         _pings.Acked(stamp);
     }
 
-    /// <summary>The peer acknowledged our messages up to <paramref name="seq"/>.</summary>
+    /// <summary>The peer acknowledged our messages up to <paramref name="seq"/>: release them, and let a writer held back by them go on.</summary>
     internal void Acked(ulong seq)
     {
-        // Lossy sessions keep nothing to release; lossless replay will free its unacked list here.
-        if (seq > _session.AckedSeq)
+        if (!Lossy && _session.Acked(seq) > 0)
         {
-            _session.AckedSeq = seq;
+            WakeWriter();
         }
-    }
-
-    internal Session Session => _session;
-
-    private void OnWritten()
-    {
-        Touch();
-        _throttle?.Changed();
     }
 
     private void WakeWriter() => _wakeWriter.Writer.TryWrite(true);

@@ -3,9 +3,18 @@ using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.Connections;
 
+/// <summary>One message for the writer: a new one to encode, or one already sent that a lossless session replays.</summary>
+internal readonly record struct OutItem(Message? Fresh, OutgoingMessage? Replay)
+{
+    /// <summary>What it counts for in the queue's bytes.</summary>
+    public long Size => Fresh is not null ? OutQueue.SizeOf(Fresh) : Replay!.Length + OutQueue.FrameOverhead;
+}
+
 /// <summary>
-/// What a connection's write loop has to send: messages by priority (highest first, FIFO within a
-/// priority, as Ceph's <c>out_q</c>), plus at most one KEEPALIVE2, one KEEPALIVE2_ACK and one ACK.
+/// What a session's write loop has to send: messages put back for replay first (a lossless session's
+/// unacknowledged messages after a fault, in seq order, ahead of everything as Ceph requeues them at
+/// the highest priority), then new messages by priority (highest first, FIFO within a priority, as Ceph's
+/// <c>out_q</c>), plus at most one KEEPALIVE2, one KEEPALIVE2_ACK and one ACK.
 /// Control frames coalesce: only the latest keepalive stamp is sent and only the latest stamp
 /// received is acknowledged (as Ceph keeps one <c>keepalive_ack</c>), so a flood of keepalives costs
 /// nothing. Messages are counted, in number and bytes, from <see cref="Enqueue"/> until the writer has
@@ -19,6 +28,7 @@ internal sealed class OutQueue
 
     private readonly object _lock = new();
     private readonly SortedDictionary<ushort, Queue<Message>> _messages = new(Comparer<ushort>.Create((a, b) => b.CompareTo(a)));
+    private readonly LinkedList<OutgoingMessage> _replay = new();
     private UTime? _keepalive;
     private UTime? _keepaliveAck;
     private bool _ack;
@@ -27,7 +37,7 @@ internal sealed class OutQueue
     private int _count;
     private long _bytes;
 
-    /// <summary>Messages queued or taken by the writer and not yet written.</summary>
+    /// <summary>Messages queued (new or for replay) or taken by the writer and not yet written.</summary>
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>Their bytes (segments as set, plus <see cref="FrameOverhead"/> each).</summary>
@@ -60,15 +70,12 @@ internal sealed class OutQueue
 
             queue.Enqueue(message);
             _waiting++;
-            int count = Interlocked.Increment(ref _count);
-            long bytes = Interlocked.Add(ref _bytes, size);
-            PeakCount = Math.Max(PeakCount, count);
-            PeakBytes = Math.Max(PeakBytes, bytes);
+            CountIn(size);
             return true;
         }
     }
 
-    /// <summary>The writer copied a message taken by <see cref="Drain"/> into the transport (or dropped it).</summary>
+    /// <summary>The writer copied a message taken by <see cref="Drain"/> into the transport (or dropped it): <paramref name="size"/> is <see cref="OutItem.Size"/>.</summary>
     public void Written(long size)
     {
         // No lock: the counters are atomic, and the writer must not contend with producers per message.
@@ -91,48 +98,170 @@ internal sealed class OutQueue
         }
     }
 
-    /// <summary>Takes everything waiting, control first, up to <paramref name="maxMessages"/> messages.</summary>
-    public Control Drain(List<Message> messages, int maxMessages)
+    /// <summary>True when messages wait that the writer has not taken (new or for replay).</summary>
+    public bool HasMessages
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiting > 0 || _replay.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>True when a KEEPALIVE2 waits to be sent.</summary>
+    public bool KeepalivePending
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _keepalive is not null;
+            }
+        }
+    }
+
+    /// <summary>Takes everything waiting, control first, up to <paramref name="maxMessages"/> messages (replays before new ones).</summary>
+    public Control Drain(List<OutItem> items, int maxMessages)
     {
         lock (_lock)
         {
             var control = new Control(_keepaliveAck, _keepalive, false);
             _keepaliveAck = _keepalive = null;
-            while (messages.Count < maxMessages && _waiting > 0)
+            while (items.Count < maxMessages && _replay.Count > 0)
+            {
+                items.Add(new OutItem(null, _replay.First!.Value));
+                _replay.RemoveFirst();
+            }
+
+            while (items.Count < maxMessages && _waiting > 0)
             {
                 foreach (Queue<Message> queue in _messages.Values)
                 {
                     if (queue.Count > 0)
                     {
-                        messages.Add(queue.Dequeue());
+                        items.Add(new OutItem(queue.Dequeue(), null));
                         _waiting--;
                         break;
                     }
                 }
             }
 
-            control = control with { Ack = _ack && messages.Count == 0 };
+            control = control with { Ack = _ack && items.Count == 0 };
             _ack = false;
             return control;
         }
     }
 
+    /// <summary>
+    /// Puts a lossless session's unacknowledged messages back, in seq order, ahead of everything else
+    /// (Ceph's <c>requeue_sent</c>); the writer sends them again before any new message. False once closed.
+    /// </summary>
+    public bool Requeue(IReadOnlyList<OutgoingMessage> sent)
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            for (int i = sent.Count - 1; i >= 0; i--)
+            {
+                _replay.AddFirst(sent[i]);
+                CountIn(sent[i].Length + FrameOverhead);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Drops the replayed messages at the front whose seq the peer already has (≤ <paramref name="seq"/>),
+    /// as Ceph's <c>discard_requeued_up_to</c>; returns them for disposal.
+    /// </summary>
+    public List<OutgoingMessage> DiscardReplayUpTo(ulong seq)
+    {
+        var dropped = new List<OutgoingMessage>();
+        lock (_lock)
+        {
+            while (_replay.First is { Value: OutgoingMessage m } && m.Seq != 0 && m.Seq <= seq)
+            {
+                _replay.RemoveFirst();
+                dropped.Add(m);
+                Written(m.Length + FrameOverhead);
+            }
+        }
+
+        return dropped;
+    }
+
+    /// <summary>Messages waiting for replay.</summary>
+    public int ReplayCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _replay.Count;
+            }
+        }
+    }
+
+    /// <summary>Drops everything queued (a session reset) and returns it for disposal; the queue stays open.</summary>
+    public (List<Message> Fresh, List<OutgoingMessage> Replay) Clear()
+    {
+        lock (_lock)
+        {
+            (List<Message> fresh, List<OutgoingMessage> replay) = TakeAll();
+            foreach (Message m in fresh)
+            {
+                Written(SizeOf(m));
+            }
+
+            foreach (OutgoingMessage m in replay)
+            {
+                Written(m.Length + FrameOverhead);
+            }
+
+            _keepalive = _keepaliveAck = null;
+            _ack = false;
+            return (fresh, replay);
+        }
+    }
+
     /// <summary>Refuses further work and returns the messages never taken by the writer.</summary>
-    public List<Message> Close()
+    public (List<Message> Fresh, List<OutgoingMessage> Replay) Close()
     {
         lock (_lock)
         {
             _closed = true;
-            var unsent = new List<Message>(_waiting);
-            foreach (Queue<Message> queue in _messages.Values)
-            {
-                unsent.AddRange(queue);
-                queue.Clear();
-            }
-
-            _waiting = 0;
-            return unsent;
+            return TakeAll();
         }
+    }
+
+    private (List<Message> Fresh, List<OutgoingMessage> Replay) TakeAll()
+    {
+        var fresh = new List<Message>(_waiting);
+        foreach (Queue<Message> queue in _messages.Values)
+        {
+            fresh.AddRange(queue);
+            queue.Clear();
+        }
+
+        _waiting = 0;
+        var replay = new List<OutgoingMessage>(_replay);
+        _replay.Clear();
+        return (fresh, replay);
+    }
+
+    private void CountIn(long size)
+    {
+        int count = Interlocked.Increment(ref _count);
+        long bytes = Interlocked.Add(ref _bytes, size);
+        PeakCount = Math.Max(PeakCount, count);
+        PeakBytes = Math.Max(PeakBytes, bytes);
     }
 
     private bool Set(ref UTime? slot, UTime stamp)

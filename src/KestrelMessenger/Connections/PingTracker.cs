@@ -25,6 +25,18 @@ internal sealed class PingTracker
         }
     }
 
+    /// <summary>The stamp of the latest ping still waiting for its ACK, if any.</summary>
+    public UTime? LatestPending
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pending.Count > 0 ? _pending[^1].Stamp : null;
+            }
+        }
+    }
+
     /// <summary>Starts waiting for the ACK of a keepalive stamped now; returns the stamp to send.</summary>
     public UTime Add(TaskCompletionSource<TimeSpan> done)
     {

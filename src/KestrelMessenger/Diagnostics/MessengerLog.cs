@@ -55,4 +55,22 @@ internal static partial class MessengerLog
 
     [LoggerMessage(24, LogLevel.Error, "Messenger {Messenger}: dispatcher threw in {Hook}")]
     public static partial void HookFailed(ILogger logger, Exception exception, string messenger, string hook);
+
+    [LoggerMessage(30, LogLevel.Information, "Messenger {Messenger}: session with {Peer} at {Remote} lost its socket ({Reason}); {Next}")]
+    public static partial void SessionFault(ILogger logger, string messenger, string peer, string remote, string reason, string next);
+
+    [LoggerMessage(31, LogLevel.Information, "Messenger {Messenger}: session with {Peer} resumed on a new socket (connect_seq {ConnectSeq}, peer has up to seq {PeerInSeq}, {Replayed} to replay)")]
+    public static partial void SessionResumed(ILogger logger, string messenger, string peer, ulong connectSeq, ulong peerInSeq, int replayed);
+
+    [LoggerMessage(32, LogLevel.Warning, "Messenger {Messenger}: session with {Peer} was reset ({Why}); {Dropped} queued messages dropped")]
+    public static partial void SessionReset(ILogger logger, string messenger, string peer, string why, int dropped);
+
+    [LoggerMessage(33, LogLevel.Debug, "Messenger {Messenger}: {Peer} at {Remote}: {Decision}")]
+    public static partial void SessionDecision(ILogger logger, string messenger, string peer, string remote, string decision);
+
+    [LoggerMessage(34, LogLevel.Information, "Messenger {Messenger}: injecting a socket failure on {Remote} (ms_inject_socket_failures {Every})")]
+    public static partial void InjectedSocketFailure(ILogger logger, string messenger, string remote, int every);
+
+    [LoggerMessage(35, LogLevel.Warning, "Messenger {Messenger}: fault injection on: ms_inject_socket_failures {SocketFailures}, ms_inject_delay_type '{DelayType}' probability {DelayProbability} max {DelayMax} s, ms_inject_internal_delays {InternalDelays} s, seed {Seed}")]
+    public static partial void FaultInjectionOn(ILogger logger, string messenger, int socketFailures, string delayType, double delayProbability, double delayMax, double internalDelays, int seed);
 }

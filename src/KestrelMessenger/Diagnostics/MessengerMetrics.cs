@@ -21,6 +21,10 @@ public sealed class MessengerMetrics : IDisposable
     private readonly Counter<long> _bytesSent;
     private readonly Counter<long> _bytesReceived;
     private readonly Histogram<double> _handshakeDuration;
+    private readonly Counter<long> _messagesReplayed;
+    private readonly Counter<long> _sessionFaults;
+    private readonly Counter<long> _sessionResets;
+    private readonly Counter<long> _injectedFailures;
 
     /// <summary>Creates the instruments from <paramref name="meterFactory"/> (or a private meter when null).</summary>
     public MessengerMetrics(IMeterFactory? meterFactory)
@@ -35,6 +39,10 @@ public sealed class MessengerMetrics : IDisposable
         _bytesReceived = _meter.CreateCounter<long>("ceph.messenger.bytes.received", "By", "Frame bytes read.");
         _handshakeDuration = _meter.CreateHistogram<double>("ceph.messenger.handshake.duration", "s", "Banner to READY.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        _messagesReplayed = _meter.CreateCounter<long>("ceph.messenger.messages.replayed", "{message}", "Unacknowledged messages of lossless sessions written again on a new socket.");
+        _sessionFaults = _meter.CreateCounter<long>("ceph.messenger.sessions.faults", "{fault}", "Sockets of lossless sessions lost, the session kept (reconnect or standby).");
+        _sessionResets = _meter.CreateCounter<long>("ceph.messenger.sessions.resets", "{reset}", "Lossless sessions reset because the peer restarted or lost them.");
+        _injectedFailures = _meter.CreateCounter<long>("ceph.messenger.sockets.injected_failures", "{failure}", "Socket failures injected by ms_inject_socket_failures.");
     }
 
     internal void ConnectionOpened(string messenger, string role, TimeSpan handshake)
@@ -63,6 +71,14 @@ public sealed class MessengerMetrics : IDisposable
         _messagesReceived.Add(1, tag);
         _bytesReceived.Add(frameBytes, tag);
     }
+
+    internal void MessageReplayed(string messenger) => _messagesReplayed.Add(1, new KeyValuePair<string, object?>("messenger", messenger));
+
+    internal void SessionFault(string messenger) => _sessionFaults.Add(1, new KeyValuePair<string, object?>("messenger", messenger));
+
+    internal void SessionReset(string messenger) => _sessionResets.Add(1, new KeyValuePair<string, object?>("messenger", messenger));
+
+    internal void InjectedFailure(string messenger) => _injectedFailures.Add(1, new KeyValuePair<string, object?>("messenger", messenger));
 
     internal void ControlBytes(string messenger, long sent, long received)
     {

@@ -100,6 +100,44 @@ internal sealed class DispatchQueue
         }
     }
 
+    /// <summary>
+    /// Drops the messages from <paramref name="connection"/> still waiting for dispatch (Ceph's
+    /// <c>discard_queue</c>, when the peer reset the session); its connection events stay. Returns how many.
+    /// </summary>
+    public int Discard(IConnection connection)
+    {
+        var dropped = new List<Message>();
+        lock (_lock)
+        {
+            foreach (Queue<Item> queue in _queues.Values)
+            {
+                int n = queue.Count;
+                for (int i = 0; i < n; i++)
+                {
+                    Item item = queue.Dequeue();
+                    if (item.Message is { } m && ReferenceEquals(m.Connection, connection))
+                    {
+                        dropped.Add(m);
+                        _count--;
+                        _queuedBytes -= Size(m);
+                        continue;
+                    }
+
+                    queue.Enqueue(item);
+                }
+            }
+
+            if (_queuedBytes < _throttleBytes)
+            {
+                _room.TrySetResult();
+            }
+        }
+
+        // The dispatch loop may wake for items no longer there; it checks the count and waits again.
+        dropped.ForEach(m => m.Dispose());
+        return dropped.Count;
+    }
+
     /// <summary>Lets the loop finish once the queue is empty.</summary>
     public void Stop()
     {

@@ -35,6 +35,8 @@ public static class CephMessengerServiceCollectionExtensions
 
         options.ValidateOnStart();
         services.AddOptions<Protocol.Auth.AuthOptions>().BindConfiguration(Protocol.Auth.AuthOptions.ConfigurationSection);
+        services.AddOptions<Connections.FaultInjectionOptions>().BindConfiguration(Connections.FaultInjectionOptions.ConfigurationSection)
+            .Validate(o => !o.Validate().Any(), "ms_inject_* options are out of range").ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MessengerOptions>, MessengerOptionsValidator>());
         services.TryAddSingleton<IMessengerTransport>(sp => new SocketMessengerTransport(sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton(sp => new MessengerMetrics(sp.GetService<IMeterFactory>()));

@@ -60,19 +60,44 @@ public class Message : IDisposable
     /// <summary>True for typed messages that encode their own front.</summary>
     protected virtual bool EncodesPayload => false;
 
-    /// <summary>Encodes the typed fields into the front segment (and may set <see cref="Data"/>).</summary>
+    /// <summary>
+    /// Encodes the typed fields into the front segment. It must not change the message: encoding twice
+    /// gives the same bytes (the data segment comes from <see cref="EncodeData"/>).
+    /// </summary>
     /// <param name="front">Where the front goes.</param>
     /// <param name="features">Features of the connection it is sent on.</param>
     protected virtual void EncodePayload(DencWriter front, ulong features)
     {
     }
 
+    /// <summary>
+    /// The data segment to send: by default a shared reference to <see cref="Data"/>. Typed messages whose
+    /// fields carry the data (an op's in-data) gather it here, without changing the message.
+    /// </summary>
+    protected virtual MessageBuffer EncodeData() => Data.Share();
+
+    /// <summary>The header version and compat version the encoding is at (typed messages that write one layout say which).</summary>
+    protected virtual (ushort Version, ushort CompatVersion) EncodingVersion => (Version, CompatVersion);
+
     /// <summary>Decodes the typed fields from the front segment (and <see cref="Data"/>).</summary>
     protected virtual void DecodePayload(ref DencReader front)
     {
     }
 
-    /// <summary>The front as it goes on the wire: freshly encoded for typed messages, as set otherwise.</summary>
+    /// <summary>
+    /// The message as it goes on the wire: the front (freshly encoded for typed messages, shared
+    /// otherwise), middle and data as references of their own, and the header fields. The message is
+    /// not changed, so the result can outlive it (kept for replay until the peer acknowledges it).
+    /// </summary>
+    internal OutgoingMessage Encode(DencWriter scratch, ulong features)
+    {
+        MessageBuffer front = EncodesPayload ? MessageBuffer.CopyOf(EncodeFront(scratch, features).Span) : Front.Share();
+        MessageBuffer data = EncodesPayload ? EncodeData() : Data.Share();
+        (ushort version, ushort compat) = EncodingVersion;
+        return new OutgoingMessage(Type, version, compat, Priority, Tid, DataOffset, front, Middle.Share(), data);
+    }
+
+    /// <summary>The front alone, as <see cref="Encode"/> makes it (for typed messages, valid until <paramref name="scratch"/> is reused).</summary>
     internal ReadOnlyMemory<byte> EncodeFront(DencWriter scratch, ulong features)
     {
         if (!EncodesPayload)
@@ -95,11 +120,13 @@ public class Message : IDisposable
         }
     }
 
-    /// <summary>The receiving connection's throttle, released when dispatch is done with this message.</summary>
+    /// <summary>The receiving connection's throttle, released when the last reference to this message goes.</summary>
     private Connections.ConnectionThrottle? _throttle;
     private long _throttleBytes;
+    private int _references = 1;
+    private int _disposed;
 
-    /// <summary>Counts this received message against <paramref name="throttle"/> until it is disposed.</summary>
+    /// <summary>Counts this received message against <paramref name="throttle"/> until it is released.</summary>
     internal void HoldThrottle(Connections.ConnectionThrottle throttle, long bytes)
     {
         _throttleBytes = bytes;
@@ -107,14 +134,50 @@ public class Message : IDisposable
         Volatile.Write(ref _throttle, throttle);
     }
 
-    /// <summary>Returns the segment buffers to the pool (and, for a received message, its room in the connection's throttle).</summary>
+    /// <summary>
+    /// Keeps this message (its segments, and for a received one its room in the connection's throttle)
+    /// alive beyond its owner's <see cref="Dispose"/>, as Ceph's <c>Message::get</c>: a dispatcher that
+    /// keeps a message it received takes a reference and disposes that when done.
+    /// </summary>
+    public IDisposable Retain()
+    {
+        if (Interlocked.Increment(ref _references) <= 1)
+        {
+            throw new ObjectDisposedException(ToString(), "retained a message that was already released");
+        }
+
+        return new Reference(this);
+    }
+
+    /// <summary>The owner is done with the message: its segments go back to the pool once no <see cref="Retain"/> reference is left.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Release();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _references) != 0)
+        {
+            return;
+        }
+
         Interlocked.Exchange(ref _throttle, null)?.Release(_throttleBytes);
         Front.Dispose();
         Middle.Dispose();
         Data.Dispose();
-        GC.SuppressFinalize(this);
+    }
+
+    private sealed class Reference(Message message) : IDisposable
+    {
+        private Message? _message = message;
+
+        public void Dispose() => Interlocked.Exchange(ref _message, null)?.Release();
     }
 
     /// <inheritdoc />

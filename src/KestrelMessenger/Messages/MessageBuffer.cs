@@ -3,30 +3,69 @@ using System.Buffers;
 namespace KestrelMessenger.Messages;
 
 /// <summary>
-/// One message segment (front, middle or data) in a buffer rented from the shared pool. The
-/// message owns it and returns it on dispose; copy out anything needed beyond that.
+/// One message segment (front, middle or data): a reference to bytes in buffers rented from the shared
+/// pool, in one piece or several (Ceph's <c>bufferlist</c> idea). Buffers are reference-counted:
+/// <see cref="Share"/> and <see cref="Slice"/> hand out further references to the same bytes without
+/// copying, and a buffer goes back to the pool when its last reference is disposed. Each reference is
+/// disposed once (a second <see cref="Dispose"/> does nothing). The bytes never change once made, so a
+/// message kept for replay, a dispatcher that keeps a segment, and a reply that reuses it all see the
+/// same bytes.
 /// </summary>
 public sealed class MessageBuffer : IDisposable
 {
-    private byte[]? _array;
-    private readonly int _length;
+    private static long s_liveBlocks;
 
-    private MessageBuffer(byte[]? array, int length)
+    // One reference: the pieces it covers, in order. A single piece is the common case and needs no array.
+    private readonly Piece _single;
+    private readonly Piece[]? _pieces;
+    private readonly int _length;
+    private ReadOnlySequence<byte>? _sequence;
+    private int _disposed;
+
+    private MessageBuffer(Piece single, int length)
     {
-        _array = array;
+        _single = single;
+        _length = length;
+    }
+
+    private MessageBuffer(Piece[] pieces, int length)
+    {
+        _pieces = pieces;
         _length = length;
     }
 
     /// <summary>A shared empty buffer.</summary>
-    public static MessageBuffer Empty { get; } = new(null, 0);
+    public static MessageBuffer Empty { get; } = new(default(Piece), 0);
+
+    /// <summary>Pooled buffers rented and not yet returned, process-wide (for tests that prove nothing leaks or is returned twice).</summary>
+    internal static long LiveBlocks => Interlocked.Read(ref s_liveBlocks);
 
     /// <summary>Length in bytes.</summary>
     public int Length => _length;
 
-    /// <summary>The bytes.</summary>
-    public ReadOnlyMemory<byte> Memory => _array is null ? ReadOnlyMemory<byte>.Empty : _array.AsMemory(0, _length);
+    /// <summary>True when the bytes are in one piece (<see cref="Memory"/> and <see cref="Span"/> work).</summary>
+    public bool IsSingleSegment => _pieces is null;
 
-    /// <summary>The bytes.</summary>
+    /// <summary>The bytes, in one piece or several.</summary>
+    public ReadOnlySequence<byte> Sequence => _pieces is null
+        ? new ReadOnlySequence<byte>(Memory)
+        : _sequence ??= BuildSequence(_pieces);
+
+    /// <summary>The bytes, when they are in one piece (see <see cref="IsSingleSegment"/>; use <see cref="Sequence"/> otherwise).</summary>
+    public ReadOnlyMemory<byte> Memory
+    {
+        get
+        {
+            if (_pieces is not null)
+            {
+                throw new InvalidOperationException($"this {_length}-byte buffer is in {_pieces.Length} pieces: read it through Sequence");
+            }
+
+            return _single.Block is null ? ReadOnlyMemory<byte>.Empty : _single.Block.Array.AsMemory(_single.Offset, _single.Length);
+        }
+    }
+
+    /// <summary>The bytes, when they are in one piece.</summary>
     public ReadOnlySpan<byte> Span => Memory.Span;
 
     /// <summary>Copies <paramref name="source"/> into a pooled buffer.</summary>
@@ -37,9 +76,9 @@ public sealed class MessageBuffer : IDisposable
             return Empty;
         }
 
-        byte[] array = ArrayPool<byte>.Shared.Rent(checked((int)source.Length));
-        source.CopyTo(array);
-        return new MessageBuffer(array, (int)source.Length);
+        var block = Block.Rent(checked((int)source.Length));
+        source.CopyTo(block.Array);
+        return new MessageBuffer(new Piece(block, 0, (int)source.Length), (int)source.Length);
     }
 
     /// <summary>Copies <paramref name="source"/> into a pooled buffer.</summary>
@@ -50,18 +89,173 @@ public sealed class MessageBuffer : IDisposable
             return Empty;
         }
 
-        byte[] array = ArrayPool<byte>.Shared.Rent(source.Length);
-        source.CopyTo(array);
-        return new MessageBuffer(array, source.Length);
+        var block = Block.Rent(source.Length);
+        source.CopyTo(block.Array);
+        return new MessageBuffer(new Piece(block, 0, source.Length), source.Length);
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// One buffer made of <paramref name="parts"/> in order, sharing their bytes (no copy). The parts stay
+    /// the caller's to dispose.
+    /// </summary>
+    public static MessageBuffer Concat(params ReadOnlySpan<MessageBuffer> parts)
+    {
+        var pieces = new List<Piece>(parts.Length);
+        long length = 0;
+        foreach (MessageBuffer part in parts)
+        {
+            part.ThrowIfDisposed();
+            foreach (Piece piece in part.Pieces())
+            {
+                pieces.Add(piece);
+                length += piece.Length;
+            }
+        }
+
+        if (length > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"{length} bytes are more than one segment can hold");
+        }
+
+        return Reference(pieces, (int)length);
+    }
+
+    /// <summary>Another reference to the same bytes, to be disposed on its own.</summary>
+    public MessageBuffer Share() => Slice(0, _length);
+
+    /// <summary>A reference to <paramref name="length"/> bytes from <paramref name="start"/>, sharing them.</summary>
+    public MessageBuffer Slice(int start, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, _length - start);
+        ThrowIfDisposed();
+        var pieces = new List<Piece>(_pieces?.Length ?? 1);
+        int skip = start;
+        int left = length;
+        foreach (Piece piece in Pieces())
+        {
+            if (left == 0)
+            {
+                break;
+            }
+
+            if (skip >= piece.Length)
+            {
+                skip -= piece.Length;
+                continue;
+            }
+
+            int take = Math.Min(piece.Length - skip, left);
+            pieces.Add(new Piece(piece.Block, piece.Offset + skip, take));
+            left -= take;
+            skip = 0;
+        }
+
+        return Reference(pieces, length);
+    }
+
+    /// <summary>Releases this reference; the buffers go back to the pool with the last one.</summary>
     public void Dispose()
     {
-        byte[]? array = Interlocked.Exchange(ref _array, null);
-        if (array is not null)
+        if (ReferenceEquals(this, Empty) || Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            ArrayPool<byte>.Shared.Return(array);
+            return;
+        }
+
+        foreach (Piece piece in Pieces())
+        {
+            piece.Block?.Release();
+        }
+    }
+
+    private static MessageBuffer Reference(List<Piece> pieces, int length)
+    {
+        if (length == 0)
+        {
+            return Empty;
+        }
+
+        foreach (Piece piece in pieces)
+        {
+            piece.Block!.AddReference();
+        }
+
+        return pieces.Count == 1 ? new MessageBuffer(pieces[0], length) : new MessageBuffer([.. pieces], length);
+    }
+
+    private ReadOnlySpan<Piece> Pieces() => _pieces ?? (_single.Block is null ? [] : new ReadOnlySpan<Piece>(in _single));
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private static ReadOnlySequence<byte> BuildSequence(Piece[] pieces)
+    {
+        var first = new SequencePiece(pieces[0].Block!.Array.AsMemory(pieces[0].Offset, pieces[0].Length), 0);
+        SequencePiece last = first;
+        for (int i = 1; i < pieces.Length; i++)
+        {
+            last = last.Append(pieces[i].Block!.Array.AsMemory(pieces[i].Offset, pieces[i].Length));
+        }
+
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    /// <summary>A slice of one pooled block.</summary>
+    private readonly record struct Piece(Block? Block, int Offset, int Length);
+
+    /// <summary>One rented array and the number of references to it.</summary>
+    private sealed class Block
+    {
+        private int _references = 1;
+
+        private Block(byte[] array) => Array = array;
+
+        public byte[] Array { get; }
+
+        public static Block Rent(int length)
+        {
+            Interlocked.Increment(ref s_liveBlocks);
+            return new Block(ArrayPool<byte>.Shared.Rent(length));
+        }
+
+        public void AddReference()
+        {
+            // A block at zero is back in the pool: a reference to it would read someone else's bytes.
+            int now = Interlocked.Increment(ref _references);
+            if (now <= 1)
+            {
+                throw new InvalidOperationException("shared a message buffer that was already returned to the pool");
+            }
+        }
+
+        public void Release()
+        {
+            int left = Interlocked.Decrement(ref _references);
+            if (left == 0)
+            {
+                Interlocked.Decrement(ref s_liveBlocks);
+                ArrayPool<byte>.Shared.Return(Array);
+            }
+            else if (left < 0)
+            {
+                throw new InvalidOperationException("a message buffer was released more often than it was referenced");
+            }
+        }
+    }
+
+    private sealed class SequencePiece : ReadOnlySequenceSegment<byte>
+    {
+        public SequencePiece(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public SequencePiece Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new SequencePiece(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
         }
     }
 }

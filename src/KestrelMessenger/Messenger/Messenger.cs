@@ -9,6 +9,7 @@ using KestrelMessenger.Frames;
 using KestrelMessenger.Messages;
 using KestrelMessenger.Protocol;
 using KestrelMessenger.Protocol.Auth;
+using KestrelMessenger.Protocol.Sessions;
 using KestrelMessenger.Transport;
 using KestrelMessenger.Wire;
 using Microsoft.AspNetCore.Connections;
@@ -20,18 +21,19 @@ namespace KestrelMessenger;
 
 /// <summary>
 /// Ceph's <c>Messenger</c>: one named endpoint of a daemon (public, cluster, heartbeat, objecter …).
-/// It accepts connections on the endpoints Kestrel binds for it, opens connections to peers,
-/// and delivers received messages to its dispatchers through a priority <c>DispatchQueue</c>.
+/// It accepts connections on the endpoints Kestrel binds for it, opens connections to peers, keeps one
+/// session per peer (lossless ones survive their sockets), and delivers received messages to its
+/// dispatchers through a priority <c>DispatchQueue</c>.
 /// </summary>
-public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposable
+public sealed class Messenger : IHandshakeHost, IConnectionOwner, ISessionAcceptor, IAsyncDisposable
 {
     private readonly MessengerOptions _options;
     private readonly IMessengerTransport _transport;
     private readonly DispatcherChain _dispatchers;
     private readonly DispatchQueue _queue;
     private readonly ConnectionDelegate _clientPipeline;
-    private readonly ConcurrentDictionary<MessengerConnection, byte> _connections = new();
-    private readonly ConcurrentDictionary<EntityAddr, MessengerConnection> _outbound = new();
+    private readonly ConnectionManager _sessions;
+    private readonly FaultInjection _injection;
     private readonly List<Func<EndPoint?>> _bindings = [];
     private readonly ConcurrentDictionary<EntityType, Policy> _policies;
     private readonly CancellationTokenSource _shutdown = new();
@@ -75,7 +77,10 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
         _policies = new ConcurrentDictionary<EntityType, Policy>(options.Policies);
         _dispatchers = new DispatcherChain(name, Logger);
         _queue = new DispatchQueue(_dispatchers, options.DispatchThrottleBytes);
-        _idle = new IdleSweeper(this, () => _connections.Keys, options.ConnectionIdleTimeout);
+        _sessions = new ConnectionManager(this);
+        _idle = new IdleSweeper(this, () => _sessions.All, options.ConnectionIdleTimeout);
+        FaultInjectionOptions inject = options.FaultInjection ?? services?.GetService<Microsoft.Extensions.Options.IOptions<FaultInjectionOptions>>()?.Value ?? new FaultInjectionOptions();
+        _injection = inject.Enabled ? new FaultInjection(inject) : FaultInjection.None;
         var client = new ConnectionBuilder(services ?? new ServiceCollection().BuildServiceProvider());
         ComposeChain(client);
         _clientPipeline = client.Build();
@@ -130,8 +135,8 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
     /// <inheritdoc />
     public TimeSpan HandshakeTimeout => _options.HandshakeTimeout;
 
-    /// <summary>Connections open now (inbound and outbound).</summary>
-    public IReadOnlyCollection<IConnection> Connections => [.. _connections.Keys];
+    /// <summary>Sessions open now (inbound and outbound; a lossless one counts while it stands by or reconnects).</summary>
+    public IReadOnlyCollection<IConnection> Connections => _sessions.All;
 
     /// <summary>The endpoints Kestrel should bind for this messenger (from <see cref="MessengerOptions.Bind"/>).</summary>
     public IReadOnlyList<CephBindEndPoint> BindEndPoints => [.. _options.Bind.Select(b =>
@@ -163,9 +168,14 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
         ComposeChain(listenOptions);
     }
 
-    /// <summary>The one chain both roles run: user middleware, banner, handshake, this messenger.</summary>
+    /// <summary>The one chain both roles run: fault injection (when on), user middleware, banner, handshake, this messenger.</summary>
     private void ComposeChain(IConnectionBuilder builder)
     {
+        if (_injection.Options.SocketFailures > 0)
+        {
+            builder.Use(next => new FaultInjectionMiddleware(next, this, _injection).OnConnectionAsync);
+        }
+
         foreach (Action<IConnectionBuilder> use in _options.ConnectionMiddleware)
         {
             use(builder);
@@ -180,12 +190,18 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
         _dispatchLoop ??= Task.Run(_queue.RunAsync, CancellationToken.None);
         _idleLoop ??= _idle.RunAsync(_shutdown.Token);
         MessengerLog.Started(Logger, Name, MyName.ToString(), MyAddrs.ToString());
+        if (_injection.Options.Enabled)
+        {
+            MessengerLog.FaultInjectionOn(Logger, Name, _injection.Options.SocketFailures, _injection.Options.DelayType, _injection.Options.DelayProbability,
+                _injection.Options.DelayMax, _injection.Options.InternalDelays, _injection.Seed);
+        }
+
         return Task.CompletedTask;
     }
 
     /// <summary>
-    /// Ceph's <c>connect_to</c>: a handle on a connection to <paramref name="peerType"/> at
-    /// <paramref name="addrs"/>; an open one to the same address is reused. Messages sent before
+    /// Ceph's <c>connect_to</c>: the session with the peer of <paramref name="peerType"/> at
+    /// <paramref name="addrs"/>: an open one is reused, whichever side opened it. Messages sent before
     /// the handshake completes are queued.
     /// </summary>
     public IConnection ConnectTo(EntityType peerType, EntityAddrVec addrs)
@@ -197,45 +213,32 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
         }
 
         ObjectDisposedException.ThrowIf(_shutdown.IsCancellationRequested, this);
-        while (true)
-        {
-            if (_outbound.TryGetValue(target, out MessengerConnection? existing) && !existing.IsClosed)
-            {
-                return existing;
-            }
-
-            var connection = new MessengerConnection(this, new EntityName(peerType, EntityName.New), addrs, target.EndPoint.ToString());
-            bool added = existing is null ? _outbound.TryAdd(target, connection) : _outbound.TryUpdate(target, connection, existing);
-            if (added)
-            {
-                _connections[connection] = 0;
-                _ = RunOutboundAsync(connection, peerType, target);
-                return connection;
-            }
-        }
+        return _sessions.ConnectTo(peerType, addrs, target);
     }
 
     /// <summary>Connects to a single msgr2 address.</summary>
     public IConnection ConnectTo(EntityType peerType, EntityAddr addr) => ConnectTo(peerType, new EntityAddrVec(addr));
 
-    /// <summary>The terminal of the server and client chains: runs READY on a handshaken connection.</summary>
-    public async Task OnConnectedAsync(ConnectionContext context)
+    /// <summary>The terminal of the server and client chains: runs READY on a handshaken socket, for the session the handshake bound it to.</summary>
+    internal async Task OnConnectedAsync(ConnectionContext context)
     {
         HandshakeResult handshake = context.Features.Get<ICephHandshakeFeature>()?.Result
             ?? throw new InvalidOperationException("UseCephHandshake() must run before the messenger's connection handler");
-        MessengerConnection? connection = context.Features.Get<OutboundConnection>()?.Connection;
-        if (connection is null)
+        if (context.Features.Get<IConnectingSession>() is ConnectAttempt attempt)
         {
-            connection = new MessengerConnection(this, handshake.PeerName, handshake.PeerAddrs, context.RemoteEndPoint?.ToString() ?? "?");
-            _connections[connection] = 0;
-            if (_shutdown.IsCancellationRequested)
-            {
-                connection.Close(new ConnectionFailure(FailureKind.Local, "messenger is shutting down"));
-                return;
-            }
+            await attempt.Session.RunSocketAsync(context, handshake, attempt);
+            return;
         }
 
-        await connection.RunAsync(context, handshake);
+        var session = (MessengerConnection)(context.Features.Get<IAcceptedSession>()
+            ?? throw new InvalidOperationException("an accepted connection reached the messenger without a session"));
+        if (_shutdown.IsCancellationRequested)
+        {
+            session.Close(new ConnectionFailure(FailureKind.Local, "messenger is shutting down"));
+            return;
+        }
+
+        await session.RunSocketAsync(context, handshake, null);
     }
 
     /// <summary>Closes every connection, dispatches what was already queued, and stops (Ceph's <c>shutdown</c>).</summary>
@@ -244,7 +247,7 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
         if (!_shutdown.IsCancellationRequested)
         {
             _shutdown.Cancel();
-            foreach (MessengerConnection connection in _connections.Keys)
+            foreach (MessengerConnection connection in _sessions.All)
             {
                 connection.Close(new ConnectionFailure(FailureKind.Local, "messenger shutdown"));
             }
@@ -273,7 +276,47 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
     public async ValueTask DisposeAsync() => await ShutdownAsync();
 
     /// <inheritdoc />
-    ulong IHandshakeHost.NextGlobalSeq() => (ulong)Interlocked.Increment(ref _globalSeq);
+    ulong IHandshakeHost.NextGlobalSeq() => NextGlobalSeq(0);
+
+    /// <summary>Ceph's <c>get_global_seq(old)</c>: the counter is raised to at least <paramref name="above"/> first.</summary>
+    internal ulong NextGlobalSeq(ulong above)
+    {
+        while (true)
+        {
+            long now = Interlocked.Read(ref _globalSeq);
+            long next = Math.Max(now, (long)above) + 1;
+            if (Interlocked.CompareExchange(ref _globalSeq, next, now) == now)
+            {
+                return (ulong)next;
+            }
+        }
+    }
+
+    ulong IConnectionOwner.NextGlobalSeq(ulong above) => NextGlobalSeq(above);
+
+    FaultInjection IConnectionOwner.Injection => _injection;
+
+    TimeSpan IConnectionOwner.InitialBackoff => _options.InitialBackoff;
+
+    TimeSpan IConnectionOwner.MaxBackoff => _options.MaxBackoff;
+
+    ValueTask<AcceptStep> ISessionAcceptor.AcceptIdentAsync(AcceptContext context, Protocol.Frames.ClientIdentFrame ident, CancellationToken cancellationToken) =>
+        _sessions.AcceptIdentAsync(context, ident, cancellationToken);
+
+    ValueTask<AcceptStep> ISessionAcceptor.AcceptReconnectAsync(AcceptContext context, Protocol.Frames.SessionReconnectFrame reconnect, CancellationToken cancellationToken) =>
+        _sessions.AcceptReconnectAsync(context, reconnect, cancellationToken);
+
+    void ISessionAcceptor.Abandon(AcceptStep step, ConnectionFailure failure)
+    {
+        if (step is AcceptStep.Ident { Session: MessengerConnection a })
+        {
+            a.AbandonAccept(failure);
+        }
+        else if (step is AcceptStep.ReconnectOk { Session: MessengerConnection b })
+        {
+            b.AbandonAccept(failure);
+        }
+    }
 
     void IConnectionOwner.Deliver(MessengerConnection connection, Message message)
     {
@@ -291,39 +334,37 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
         _options.MaxInFlightMessages, _options.MaxInFlightBytes, _options.MaxOutQueueMessages, _options.MaxOutQueueBytes,
         BoundOutQueue: role == HandshakeRole.Server);
 
-    void IConnectionOwner.OnReady(MessengerConnection connection) =>
-        _queue.Enqueue(connection.Handshake!.Role == HandshakeRole.Client ? DispatchEvent.Connect : DispatchEvent.Accept, connection);
+    void IConnectionOwner.OnReady(MessengerConnection connection, HandshakeRole role) =>
+        _queue.Enqueue(role == HandshakeRole.Client ? DispatchEvent.Connect : DispatchEvent.Accept, connection);
+
+    void IConnectionOwner.OnRefused(MessengerConnection connection) => _queue.Enqueue(DispatchEvent.Refused, connection);
+
+    void IConnectionOwner.OnRemoteReset(MessengerConnection connection)
+    {
+        _queue.Discard(connection);
+        Metrics.SessionReset(Name);
+        _queue.Enqueue(DispatchEvent.RemoteReset, connection);
+    }
 
     void IConnectionOwner.OnClosed(MessengerConnection connection, CloseKind kind, string reason)
     {
-        _connections.TryRemove(connection, out _);
-        foreach (var entry in _outbound)
-        {
-            if (entry.Value == connection)
-            {
-                _outbound.TryRemove(entry);
-            }
-        }
-
-        bool wasReady = connection.Handshake is not null;
-        if (wasReady)
-        {
-            Metrics.ConnectionClosed(Name);
-        }
+        _sessions.Removed(connection);
 
         // A local mark_down is not reported back, as in Ceph.
         if (kind != CloseKind.Local)
         {
-            _queue.Enqueue(wasReady ? DispatchEvent.Reset : DispatchEvent.Refused, connection);
+            _queue.Enqueue(kind == CloseKind.Refused ? DispatchEvent.Refused : DispatchEvent.Reset, connection);
         }
     }
 
-    private async Task RunOutboundAsync(MessengerConnection connection, EntityType peerType, EntityAddr target)
+    /// <summary>One connect attempt of a session: TCP connect, then the client chain (banner, handshake, READY) until the socket ends.</summary>
+    async Task<ConnectOutcome> IConnectionOwner.ConnectAsync(MessengerConnection connection, ConnectAttempt attempt, CancellationToken cancellationToken)
     {
+        EntityAddr target = attempt.Target;
         ConnectionContext context;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken);
             timeout.CancelAfter(HandshakeTimeout);
             context = await _transport.Connections.ConnectAsync(target.EndPoint!, timeout.Token);
         }
@@ -331,15 +372,15 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
         {
             ConnectionFailure failure = ConnectFailure(e);
             MessengerLog.ConnectFailed(Logger, Name, target.ToString(), failure.Reason);
-            connection.Close(failure);
-            return;
+            return new ConnectOutcome.Failed(failure);
         }
 
-        var targetFeature = new CephConnectTargetFeature(peerType, target);
+        var targetFeature = new CephConnectTargetFeature(connection.PeerName.Type, target);
         await using (context)
         {
+            attempt.Attach(context);
             context.Features.Set<ICephConnectTargetFeature>(targetFeature);
-            context.Features.Set(new OutboundConnection(connection));
+            context.Features.Set<IConnectingSession>(attempt);
             try
             {
                 await _clientPipeline(context);
@@ -350,13 +391,15 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
             }
             catch (Exception e)
             {
-                // A bug (ours, or in user middleware): logged as one, and the connection still closes for good.
+                // A bug (ours, or in user middleware): logged as one, and the attempt still ends cleanly.
                 MessengerLog.PipelineFailed(Logger, e, Name, target.ToString());
                 targetFeature.Failure ??= new ConnectionFailure(FailureKind.ProtocolError, $"internal error on the connection: {e.GetType().Name}");
             }
         }
 
-        connection.Close(targetFeature.Failure ?? new ConnectionFailure(FailureKind.PeerClosed, "connection closed"));
+        return attempt.ReachedReady ? new ConnectOutcome.Ran()
+            : attempt.Waited ? new ConnectOutcome.Waited()
+            : new ConnectOutcome.Failed(targetFeature.Failure ?? new ConnectionFailure(FailureKind.PeerClosed, "connection closed"));
     }
 
     /// <summary>Why a TCP connect failed, in our words.</summary>
@@ -370,7 +413,4 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, IAsyncDisposab
         SocketException { SocketErrorCode: SocketError.TimedOut } => new ConnectionFailure(FailureKind.TimedOut, "connect timed out"),
         _ => new ConnectionFailure(FailureKind.Refused, $"connect failed: {e.Message}"),
     };
-
-    /// <summary>Marks a transport connection as belonging to an outbound <see cref="MessengerConnection"/>.</summary>
-    private sealed record OutboundConnection(MessengerConnection Connection);
 }

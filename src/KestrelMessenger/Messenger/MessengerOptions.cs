@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using KestrelMessenger.Connections;
 using KestrelMessenger.Frames;
 using KestrelMessenger.Protocol;
 using KestrelMessenger.Wire;
@@ -73,6 +74,18 @@ public sealed class MessengerOptions
     /// closed (Ceph's default, 900 s). Checked by one sweep per messenger, not a timer per connection.
     /// </summary>
     public TimeSpan ConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(900);
+
+    /// <summary><c>ms_initial_backoff</c>: how long a lossless session waits before its second connect attempt (0.2 s).</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(0.2);
+
+    /// <summary><c>ms_max_backoff</c>: the longest wait between connect attempts, doubling up to it, and the wait after WAIT (15 s).</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// This messenger's own fault injection (Ceph's <c>ms_inject_*</c>); null takes the process-wide
+    /// <see cref="FaultInjectionOptions"/> bound from the <c>Ceph</c> section.
+    /// </summary>
+    public FaultInjectionOptions? FaultInjection { get; set; }
 
     /// <summary>Largest control payload or message header accepted.</summary>
     public int MaxControlLength { get; set; } = FrameLimits.Default.MaxControlLength;
@@ -198,6 +211,16 @@ public sealed class MessengerOptions
         if (MaxInFlightMessages <= 0 || MaxInFlightBytes <= 0 || MaxOutQueueMessages <= 0 || MaxOutQueueBytes <= 0)
         {
             yield return "MaxInFlightMessages, MaxInFlightBytes, MaxOutQueueMessages and MaxOutQueueBytes must be positive";
+        }
+
+        if (InitialBackoff <= TimeSpan.Zero || MaxBackoff < InitialBackoff)
+        {
+            yield return $"InitialBackoff {InitialBackoff.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s must be positive and at most MaxBackoff {MaxBackoff.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
+        }
+
+        foreach (string problem in FaultInjection?.Validate() ?? [])
+        {
+            yield return problem;
         }
 
         if (ConnectionIdleTimeout <= TimeSpan.Zero)

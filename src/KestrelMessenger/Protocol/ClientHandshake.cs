@@ -4,22 +4,24 @@ using System.Security.Cryptography;
 using KestrelMessenger.Frames;
 using KestrelMessenger.Protocol.Auth;
 using KestrelMessenger.Protocol.Frames;
+using KestrelMessenger.Protocol.Sessions;
 using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.Protocol;
 
 /// <summary>
-/// The connecting side after the banner: HELLO → AUTH_REQUEST (… AUTH_DONE) → AUTH_SIGNATURE →
-/// CLIENT_IDENT → SERVER_IDENT. Each step is a short method; any deviation throws
-/// <see cref="ProtocolException"/> with the reason.
+/// The connecting side after the banner: HELLO → AUTH_REQUEST (… AUTH_DONE) → AUTH_SIGNATURE → the
+/// session step: CLIENT_IDENT → SERVER_IDENT for a new session, SESSION_RECONNECT → SESSION_RECONNECT_OK
+/// to resume one (with SESSION_RESET, SESSION_RETRY and SESSION_RETRY_GLOBAL answered on the way), or
+/// WAIT. Each step is a short method; any deviation throws <see cref="ProtocolException"/> with the reason.
 /// </summary>
-public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, EntityType expectedPeerType, EntityAddr target, IPEndPoint? localEndPoint)
+internal sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, EntityType expectedPeerType, EntityAddr target, IPEndPoint? localEndPoint, IConnectingSession session)
 {
     // Dialling EntityType.Any (a diagnostic ping) takes the peer's type from its HELLO.
     private EntityType peerType;
 
-    /// <summary>Runs the handshake to READY.</summary>
-    public async Task<HandshakeResult> RunAsync(ReadOnlyMemory<byte> bannerSent, ReadOnlyMemory<byte> bannerReceived, long startTimestamp, CancellationToken ct)
+    /// <summary>Runs the handshake to READY, or to WAIT.</summary>
+    public async Task<HandshakeOutcome> RunAsync(ReadOnlyMemory<byte> bannerSent, ReadOnlyMemory<byte> bannerReceived, long startTimestamp, CancellationToken ct)
     {
         channel.StartCapture(bannerSent.Span, bannerReceived.Span);
         peerType = expectedPeerType;
@@ -27,27 +29,59 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
         (ulong globalId, AuthConnectionContext auth) = await AuthenticateAsync(ct);
         await PreAuthSignature.ExchangeAsync(channel, auth.Keys.SessionKey, ct);
         Policy policy = host.GetPolicy(peerType);
-        (ClientIdentFrame mine, ServerIdentFrame server) = await ExchangeIdentAsync(policy, seenAs, ct);
+        SessionReply reply = await SessionStepAsync(policy, seenAs, ct);
+        if (reply.Waited)
+        {
+            return new HandshakeOutcome.Wait();
+        }
 
-        return new HandshakeResult
+        var socket = new HandshakeResult
         {
             Role = HandshakeRole.Client,
-            PeerName = new EntityName(peerType, server.Gid),
-            PeerAddrs = server.Addrs,
-            PeerFeatures = server.SupportedFeatures,
-            Features = server.SupportedFeatures & policy.FeaturesSupported,
+            PeerName = new EntityName(peerType, EntityName.New),
+            PeerAddrs = EntityAddrVec.Empty,
+            PeerFeatures = 0,
+            Features = 0,
             Mode = auth.Mode,
             GlobalId = globalId,
             Auth = new CephAuthResult(auth.Method, auth.Mode, globalId, null),
             Codec = channel.Codec,
             AuthContext = auth,
-            Lossy = (server.Flags & IdentFlags.Lossy) != 0,
-            PeerGlobalSeq = server.GlobalSeq,
-            ClientCookie = mine.ClientCookie,
-            ServerCookie = server.ServerCookie,
+            Lossy = false,
+            PeerGlobalSeq = 0,
+            ClientCookie = 0,
+            ServerCookie = 0,
             MyAddrAsSeen = seenAs,
             Duration = Stopwatch.GetElapsedTime(startTimestamp),
         };
+        if (reply.Resumed is HandshakeResult established)
+        {
+            // A resumed session keeps the peer and the features it was established with; the socket brings its own auth.
+            return new HandshakeOutcome.Ready(socket with
+            {
+                PeerName = established.PeerName,
+                PeerAddrs = established.PeerAddrs,
+                PeerFeatures = established.PeerFeatures,
+                Features = established.Features,
+                PeerGlobalSeq = established.PeerGlobalSeq,
+                ClientCookie = established.ClientCookie,
+                ServerCookie = established.ServerCookie,
+                Resumed = true,
+            }, null);
+        }
+
+        ServerIdentFrame server = reply.Server!;
+        return new HandshakeOutcome.Ready(socket with
+        {
+            PeerName = new EntityName(peerType, server.Gid),
+            PeerAddrs = server.Addrs,
+            PeerFeatures = server.SupportedFeatures,
+            Features = server.SupportedFeatures & policy.FeaturesSupported,
+            Lossy = (server.Flags & IdentFlags.Lossy) != 0,
+            PeerGlobalSeq = server.GlobalSeq,
+            ClientCookie = reply.ClientCookie,
+            ServerCookie = server.ServerCookie,
+        }, null);
     }
 
     private async Task<EntityAddr?> ExchangeHelloAsync(CancellationToken ct)
@@ -168,53 +202,101 @@ public sealed class ClientHandshake(IHandshakeHost host, FrameChannel channel, E
     private static ProtocolException Refused(AuthConnectionContext auth, AuthClientResult.Failed failed) =>
         new($"{AuthMethod.Name(auth.Method)}: {failed.Reason} ({Errno.Name(failed.Errno)})", FailureKind.AuthRefused);
 
-    private async Task<(ClientIdentFrame Mine, ServerIdentFrame Server)> ExchangeIdentAsync(Policy policy, EntityAddr? seenAs, CancellationToken ct)
+    /// <summary>
+    /// The session step: what the session says to send (CLIENT_IDENT or SESSION_RECONNECT), then the
+    /// server's answers, each handed to the session's rule, until the session is established, resumed,
+    /// or told to WAIT.
+    /// </summary>
+    private async Task<SessionReply> SessionStepAsync(Policy policy, EntityAddr? seenAs, CancellationToken ct)
     {
-        var ident = new ClientIdentFrame(
-            Addrs: MyIdentAddrs(seenAs),
-            TargetAddr: target,
-            Gid: host.MyName.Num,
-            GlobalSeq: host.NextGlobalSeq(),
-            SupportedFeatures: policy.FeaturesSupported,
-            RequiredFeatures: policy.FeaturesRequired | CephFeatures.MsgAddr2,
-            Flags: policy.Lossy ? IdentFlags.Lossy : 0,
-            ClientCookie: policy.Lossy ? 0 : NonZeroRandom());
-        await channel.WriteAsync(ident, ct);
+        ClientSessionStep step = session.Begin();
+        while (true)
+        {
+            ulong clientCookie;
+            switch (step)
+            {
+                case ClientSessionStep.SendIdent ident:
+                    clientCookie = ident.Session.ClientCookie;
+                    await channel.WriteAsync(new ClientIdentFrame(
+                        Addrs: MyIdentAddrs(seenAs),
+                        TargetAddr: target,
+                        Gid: host.MyName.Num,
+                        GlobalSeq: ident.Session.GlobalSeq,
+                        SupportedFeatures: policy.FeaturesSupported,
+                        RequiredFeatures: policy.FeaturesRequired | CephFeatures.MsgAddr2,
+                        Flags: policy.Lossy ? IdentFlags.Lossy : 0,
+                        ClientCookie: clientCookie), ct);
+                    break;
+                case ClientSessionStep.SendReconnect reconnect:
+                    clientCookie = reconnect.Session.ClientCookie;
+                    await channel.WriteAsync(new SessionReconnectFrame(MyIdentAddrs(seenAs), reconnect.Session.ClientCookie, reconnect.Session.ServerCookie,
+                        reconnect.Session.GlobalSeq, reconnect.Session.ConnectSeq, reconnect.Session.InSeq), ct);
+                    break;
+                default:
+                    throw new InvalidOperationException($"a session step cannot start with {step}");
+            }
 
-        ControlFrameData reply;
+            ControlFrameData reply = await ReadSessionReplyAsync(ct);
+            bool reconnecting = step is ClientSessionStep.SendReconnect;
+            switch (reply.Tag)
+            {
+                case Tag.ServerIdent when !reconnecting:
+                    ServerIdentFrame server = reply.As<ServerIdentFrame>();
+                    CheckServerIdent(server, policy);
+                    session.OnServerIdent(server);
+                    return new SessionReply(server, null, clientCookie, false);
+                case Tag.SessionReconnectOk when reconnecting:
+                    return new SessionReply(null, session.OnReconnectOk(reply.As<SessionReconnectOkFrame>().MsgSeq), clientCookie, false);
+                case Tag.SessionReset when reconnecting:
+                    step = session.OnReset(reply.As<SessionResetFrame>().Full);
+                    break;
+                case Tag.SessionRetry when reconnecting:
+                    step = session.OnRetry(reply.As<SessionRetryFrame>().ConnectSeq);
+                    break;
+                case Tag.SessionRetryGlobal when reconnecting:
+                    step = session.OnRetryGlobal(reply.As<SessionRetryGlobalFrame>().GlobalSeq);
+                    break;
+                case Tag.Wait:
+                    reply.As<WaitFrame>();
+                    session.OnWait();
+                    return new SessionReply(null, null, clientCookie, true);
+                case Tag.IdentMissingFeatures when !reconnecting:
+                    throw new ProtocolException($"peer requires features we lack: 0x{reply.As<IdentMissingFeaturesFrame>().MissingFeatures:x16}", FailureKind.MissingFeatures);
+                default:
+                    throw new ProtocolException($"unexpected {reply.Tag} in answer to {(reconnecting ? "SESSION_RECONNECT" : "CLIENT_IDENT")}");
+            }
+        }
+    }
+
+    private async Task<ControlFrameData> ReadSessionReplyAsync(CancellationToken ct)
+    {
         try
         {
-            reply = await channel.ReadAsync(ct);
+            return await channel.ReadAsync(ct);
         }
         catch (ProtocolException e) when (e.Kind == FailureKind.PeerClosed)
         {
             // Ceph answers an address that is not its own (a stale nonce, usually) by closing silently.
-            throw new ProtocolException($"peer closed the connection after CLIENT_IDENT: is {target} (nonce included) really its address?", FailureKind.PeerClosed);
-        }
-        switch (reply.Tag)
-        {
-            case Tag.ServerIdent:
-                ServerIdentFrame server = reply.As<ServerIdentFrame>();
-                if (!server.Addrs.Contains(target))
-                {
-                    throw new ProtocolException($"peer identifies as {server.Addrs}, which does not include the {target} we dialled");
-                }
-
-                ulong missing = CephFeatures.Missing(ident.RequiredFeatures, server.SupportedFeatures);
-                if (missing != 0)
-                {
-                    throw new ProtocolException($"peer lacks features we require: 0x{missing:x16}", FailureKind.MissingFeatures);
-                }
-
-                return (ident, server);
-            case Tag.IdentMissingFeatures:
-                throw new ProtocolException($"peer requires features we lack: 0x{reply.As<IdentMissingFeaturesFrame>().MissingFeatures:x16}", FailureKind.MissingFeatures);
-            case Tag.Wait:
-                throw new ProtocolException("peer answered WAIT (it is connecting to us too); retry later");
-            default:
-                throw new ProtocolException($"unexpected {reply.Tag} in answer to CLIENT_IDENT");
+            throw new ProtocolException($"peer closed the connection after our session frame: is {target} (nonce included) really its address?", FailureKind.PeerClosed);
         }
     }
+
+    private void CheckServerIdent(ServerIdentFrame server, Policy policy)
+    {
+        if (!server.Addrs.Contains(target))
+        {
+            throw new ProtocolException($"peer identifies as {server.Addrs}, which does not include the {target} we dialled");
+        }
+
+        ulong missing = CephFeatures.Missing(policy.FeaturesRequired | CephFeatures.MsgAddr2, server.SupportedFeatures);
+        if (missing != 0)
+        {
+            throw new ProtocolException($"peer lacks features we require: 0x{missing:x16}", FailureKind.MissingFeatures);
+        }
+    }
+
+    /// <summary>How the session step ended: established (with the server's IDENT), resumed (with what the session had), or WAIT.</summary>
+    private sealed record SessionReply(ServerIdentFrame? Server, HandshakeResult? Resumed, ulong ClientCookie, bool Waited);
 
     private EntityAddrVec MyIdentAddrs(EntityAddr? seenAs)
     {

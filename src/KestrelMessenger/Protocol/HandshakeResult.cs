@@ -74,9 +74,29 @@ public sealed record HandshakeResult : ICephHandshakeFeature
     /// <summary>Server cookie (0 when lossy).</summary>
     public required ulong ServerCookie { get; init; }
 
+    /// <summary>This socket resumed an existing session (SESSION_RECONNECT_OK) instead of starting one.</summary>
+    public bool Resumed { get; init; }
+
     /// <summary>Our address as the peer sees it (from its HELLO).</summary>
     public EntityAddr? MyAddrAsSeen { get; init; }
 
     /// <summary>Banner to READY.</summary>
     public required TimeSpan Duration { get; init; }
+}
+
+/// <summary>How a handshake ended, short of an error (those are <see cref="ProtocolException"/>s with a <see cref="FailureKind"/>).</summary>
+internal abstract record HandshakeOutcome
+{
+    private HandshakeOutcome()
+    {
+    }
+
+    /// <summary>READY: <paramref name="Result"/> negotiated; an accepted socket serves <paramref name="Session"/>.</summary>
+    public sealed record Ready(HandshakeResult Result, Sessions.IAcceptedSession? Session) : HandshakeOutcome;
+
+    /// <summary>WAIT was sent or received: a connection race, which the other connection wins.</summary>
+    public sealed record Wait : HandshakeOutcome;
+
+    /// <summary>The accepted socket is stale (an older global_seq than the session it claims): closed without a word.</summary>
+    public sealed record Stale : HandshakeOutcome;
 }

@@ -4,47 +4,49 @@ using KestrelMessenger.Diagnostics;
 using KestrelMessenger.Frames;
 using KestrelMessenger.Protocol.Auth;
 using KestrelMessenger.Protocol.Frames;
+using KestrelMessenger.Protocol.Sessions;
 using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.Protocol;
 
 /// <summary>
-/// The accepting side after the banner: HELLO → AUTH_REQUEST … AUTH_DONE → AUTH_SIGNATURE →
-/// CLIENT_IDENT → SERVER_IDENT, applying Ceph's checks (auth method and mode, the dialled
-/// address, required features).
+/// The accepting side after the banner: HELLO → AUTH_REQUEST … AUTH_DONE → AUTH_SIGNATURE → the session
+/// step (CLIENT_IDENT → SERVER_IDENT, or SESSION_RECONNECT → SESSION_RECONNECT_OK, or the answers that
+/// send the client round again: SESSION_RESET, SESSION_RETRY, SESSION_RETRY_GLOBAL, WAIT), applying
+/// Ceph's checks (auth method and mode, the dialled address, required features). Which session the
+/// socket serves is the <see cref="ISessionAcceptor"/>'s decision.
 /// </summary>
-public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, IPEndPoint? remoteEndPoint)
+internal sealed class ServerHandshake(IHandshakeHost host, ISessionAcceptor sessions, FrameChannel channel, IPEndPoint? remoteEndPoint)
 {
     /// <summary>Refused AUTH_REQUESTs after which the connection is closed.</summary>
     public const int MaxAuthRefusals = 3;
 
-    /// <summary>Runs the handshake to READY.</summary>
-    public async Task<HandshakeResult> RunAsync(ReadOnlyMemory<byte> bannerSent, ReadOnlyMemory<byte> bannerReceived, long startTimestamp, CancellationToken ct)
+    /// <summary>Runs the handshake to READY (or to WAIT, or a stale socket's end).</summary>
+    public async Task<HandshakeOutcome> RunAsync(ReadOnlyMemory<byte> bannerSent, ReadOnlyMemory<byte> bannerReceived, long startTimestamp, CancellationToken ct)
     {
         channel.StartCapture(bannerSent.Span, bannerReceived.Span);
         EntityType peerType = await ExchangeHelloAsync(ct);
         Policy policy = host.GetPolicy(peerType);
         (AuthServerResult.Done done, AuthConnectionContext auth) = await AuthenticateAsync(peerType, ct);
-        (ClientIdentFrame client, ServerIdentFrame mine) = await ExchangeIdentAsync(policy, ct);
-
-        return new HandshakeResult
+        var socket = new HandshakeResult
         {
             Role = HandshakeRole.Server,
-            PeerName = new EntityName(peerType, client.Gid),
-            PeerAddrs = client.Addrs,
-            PeerFeatures = client.SupportedFeatures,
-            Features = client.SupportedFeatures & policy.FeaturesSupported,
+            PeerName = new EntityName(peerType, EntityName.New),
+            PeerAddrs = EntityAddrVec.Empty,
+            PeerFeatures = 0,
+            Features = 0,
             Mode = auth.Mode,
             GlobalId = done.GlobalId,
             Auth = new CephAuthResult(auth.Method, auth.Mode, done.GlobalId, done.Peer),
             Codec = channel.Codec,
             AuthContext = auth,
-            Lossy = (mine.Flags & IdentFlags.Lossy) != 0,
-            PeerGlobalSeq = client.GlobalSeq,
-            ClientCookie = client.ClientCookie,
-            ServerCookie = mine.ServerCookie,
-            Duration = Stopwatch.GetElapsedTime(startTimestamp),
+            Lossy = policy.Lossy,
+            PeerGlobalSeq = 0,
+            ClientCookie = 0,
+            ServerCookie = 0,
+            Duration = TimeSpan.Zero,
         };
+        return await SessionStepAsync(new AcceptContext(peerType, policy, remoteEndPoint?.ToString() ?? "?", host.MyAddrs.Msgr2), socket, startTimestamp, ct);
     }
 
     private async Task<EntityType> ExchangeHelloAsync(CancellationToken ct)
@@ -140,50 +142,126 @@ public sealed class ServerHandshake(IHandshakeHost host, FrameChannel channel, I
         }
     }
 
-    private async Task<(ClientIdentFrame Client, ServerIdentFrame Mine)> ExchangeIdentAsync(Policy policy, CancellationToken ct)
+    /// <summary>
+    /// Reads CLIENT_IDENT or SESSION_RECONNECT and lets the acceptor decide, answering until the socket
+    /// is bound to a session (SERVER_IDENT, SESSION_RECONNECT_OK), told to WAIT, or dropped as stale.
+    /// </summary>
+    private async Task<HandshakeOutcome> SessionStepAsync(AcceptContext context, HandshakeResult socket, long startTimestamp, CancellationToken ct)
     {
         while (true)
         {
             ControlFrameData frame = await channel.ReadAsync(ct);
+            ClientIdentFrame? client = null;
+            AcceptStep step;
             if (frame.Tag == Tag.SessionReconnect)
             {
-                // No lossless sessions survive yet, so every reconnect finds nothing: a full reset
-                // makes the client start afresh with CLIENT_IDENT on this same connection.
-                frame.As<SessionReconnectFrame>();
-                await channel.WriteAsync(new SessionResetFrame(Full: true), ct);
-                continue;
+                SessionReconnectFrame reconnect = frame.As<SessionReconnectFrame>();
+                CheckClientAddrs(reconnect.Addrs);
+                step = await sessions.AcceptReconnectAsync(context, reconnect, ct);
             }
-
-            ClientIdentFrame client = frame.As<ClientIdentFrame>();
-            if (client.Addrs.Count == 0 || client.Addrs[0].IsBlank)
+            else
             {
-                throw new ProtocolException("CLIENT_IDENT names no address for the client");
+                client = frame.As<ClientIdentFrame>();
+                await CheckClientIdentAsync(client, context.Policy, ct);
+                step = await sessions.AcceptIdentAsync(context, client, ct);
             }
 
-            EntityAddrVec mine = host.MyAddrs;
-            if (!mine.Any(client.TargetAddr.MatchesServerAddr))
+            switch (step)
             {
-                throw new ProtocolException($"peer is trying to reach {client.TargetAddr}, which is not us ({mine})");
+                case AcceptStep.Reply reply:
+                    await channel.WriteAsync(reply.Frame, ct);
+                    continue;
+                case AcceptStep.Wait:
+                    await channel.WriteAsync(new WaitFrame(), ct);
+                    return new HandshakeOutcome.Wait();
+                case AcceptStep.Stale:
+                    return new HandshakeOutcome.Stale();
             }
 
-            ulong missing = CephFeatures.Missing(policy.FeaturesRequired | CephFeatures.MsgAddr2, client.SupportedFeatures);
-            if (missing != 0)
+            // The socket now belongs to a session: if it fails before READY, the session must hear of it.
+            try
             {
-                await channel.WriteAsync(new IdentMissingFeaturesFrame(missing), ct);
-                throw new ProtocolException($"peer lacks required features 0x{missing:x16}", FailureKind.MissingFeatures);
+                return step switch
+                {
+                    AcceptStep.Ident ident => await SendIdentAsync(ident, client!, context.Policy, socket, startTimestamp, ct),
+                    AcceptStep.ReconnectOk ok => await SendReconnectOkAsync(ok, socket, startTimestamp, ct),
+                    _ => throw new InvalidOperationException($"unexpected accept step {step}"),
+                };
             }
+            catch (Exception e)
+            {
+                sessions.Abandon(step, new ConnectionFailure(FailureKind.PeerClosed, $"handshake failed before READY: {e.Message}"));
+                throw;
+            }
+        }
+    }
 
-            bool lossy = policy.Lossy || (client.Flags & IdentFlags.Lossy) != 0;
-            var ident = new ServerIdentFrame(
-                Addrs: mine,
-                Gid: host.MyName.Num,
-                GlobalSeq: host.NextGlobalSeq(),
-                SupportedFeatures: policy.FeaturesSupported,
-                RequiredFeatures: policy.FeaturesRequired | CephFeatures.MsgAddr2,
-                Flags: lossy ? IdentFlags.Lossy : 0,
-                ServerCookie: lossy ? 0 : ClientHandshake.NonZeroRandom());
-            await channel.WriteAsync(ident, ct);
-            return (client, ident);
+    private async Task<HandshakeOutcome> SendIdentAsync(AcceptStep.Ident step, ClientIdentFrame client, Policy policy, HandshakeResult socket, long startTimestamp, CancellationToken ct)
+    {
+        var ident = new ServerIdentFrame(
+            Addrs: host.MyAddrs,
+            Gid: host.MyName.Num,
+            GlobalSeq: host.NextGlobalSeq(),
+            SupportedFeatures: policy.FeaturesSupported,
+            RequiredFeatures: policy.FeaturesRequired | CephFeatures.MsgAddr2,
+            Flags: policy.Lossy ? IdentFlags.Lossy : 0,
+            ServerCookie: step.ServerCookie);
+        await channel.WriteAsync(ident, ct);
+        return new HandshakeOutcome.Ready(socket with
+        {
+            PeerName = new EntityName(socket.PeerName.Type, client.Gid),
+            PeerAddrs = client.Addrs,
+            PeerFeatures = client.SupportedFeatures,
+            Features = client.SupportedFeatures & policy.FeaturesSupported,
+            PeerGlobalSeq = client.GlobalSeq,
+            ClientCookie = client.ClientCookie,
+            ServerCookie = step.ServerCookie,
+            Duration = Stopwatch.GetElapsedTime(startTimestamp),
+        }, step.Session);
+    }
+
+    private async Task<HandshakeOutcome> SendReconnectOkAsync(AcceptStep.ReconnectOk step, HandshakeResult socket, long startTimestamp, CancellationToken ct)
+    {
+        await channel.WriteAsync(new SessionReconnectOkFrame(step.InSeq), ct);
+        HandshakeResult established = step.Established;
+        return new HandshakeOutcome.Ready(socket with
+        {
+            PeerName = established.PeerName,
+            PeerAddrs = established.PeerAddrs,
+            PeerFeatures = established.PeerFeatures,
+            Features = established.Features,
+            Lossy = false,
+            PeerGlobalSeq = established.PeerGlobalSeq,
+            ClientCookie = established.ClientCookie,
+            ServerCookie = established.ServerCookie,
+            Resumed = true,
+            Duration = Stopwatch.GetElapsedTime(startTimestamp),
+        }, step.Session);
+    }
+
+    /// <summary>Ceph's checks on CLIENT_IDENT: a real address for the client, our own as its target, the features we require.</summary>
+    private async ValueTask CheckClientIdentAsync(ClientIdentFrame client, Policy policy, CancellationToken ct)
+    {
+        CheckClientAddrs(client.Addrs);
+        EntityAddrVec mine = host.MyAddrs;
+        if (!mine.Any(client.TargetAddr.MatchesServerAddr))
+        {
+            throw new ProtocolException($"peer is trying to reach {client.TargetAddr}, which is not us ({mine})");
+        }
+
+        ulong missing = CephFeatures.Missing(policy.FeaturesRequired | CephFeatures.MsgAddr2, client.SupportedFeatures);
+        if (missing != 0)
+        {
+            await channel.WriteAsync(new IdentMissingFeaturesFrame(missing), ct);
+            throw new ProtocolException($"peer lacks required features 0x{missing:x16}", FailureKind.MissingFeatures);
+        }
+    }
+
+    private static void CheckClientAddrs(EntityAddrVec addrs)
+    {
+        if (addrs.Count == 0 || addrs[0].IsBlank)
+        {
+            throw new ProtocolException("the client names no address for itself");
         }
     }
 }

@@ -66,7 +66,7 @@ public class ConnectionLifeTests
 
         Assert.True(toOsd.SendMessage(new Bloated(8192)));
         Assert.True(toOsd.SendMessage(new Bloated(16)));
-        await host.Logs.WaitForAsync("(front 8192)");
+        await host.Logs.WaitForAsync("front 8192 middle");
         await host.Get<RecordingDispatcher>().WaitForMessagesAsync(1);
         Assert.Equal([16], host.Get<RecordingDispatcher>().Messages.Select(m => m.Front.Length));
         Assert.Equal([1ul], host.Get<RecordingDispatcher>().Messages.Select(m => m.Seq));

@@ -115,22 +115,19 @@ public sealed class MOSDOp : Message
     protected override bool EncodesPayload => true;
 
     /// <inheritdoc />
+    /// <remarks>Only the v8 layout is written, whatever version this was decoded at.</remarks>
+    protected override (ushort Version, ushort CompatVersion) EncodingVersion => (HeadVersion, HeadCompat);
+
+    /// <inheritdoc />
+    /// <remarks>The ops' in-data in op order.</remarks>
+    protected override MessageBuffer EncodeData() => OsdOp.GatherData(Ops, Data, outData: false);
+
+    /// <inheritdoc />
     protected override void EncodePayload(DencWriter front, ulong features)
     {
         if (Ops.Count > ushort.MaxValue)
         {
             throw new InvalidOperationException($"osd_op carries at most {ushort.MaxValue} ops, not {Ops.Count}");
-        }
-
-        // Only the v8 layout is written, whatever version this was decoded at.
-        Version = HeadVersion;
-        CompatVersion = HeadCompat;
-        MessageBuffer data = OsdOp.GatherData(Ops, Data, outData: false);
-        if (!ReferenceEquals(data, Data))
-        {
-            MessageBuffer old = Data;
-            Data = data;
-            old.Dispose();
         }
 
         StructToken spg = front.BeginStruct(1, 1);
@@ -149,7 +146,7 @@ public sealed class MOSDOp : Message
         front.WriteU16((ushort)Ops.Count);
         foreach (OsdOp op in Ops)
         {
-            op.Encode(front);
+            op.Encode(front, outData: false);
         }
 
         front.WriteU64(SnapId);

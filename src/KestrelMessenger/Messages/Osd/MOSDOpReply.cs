@@ -92,6 +92,7 @@ public sealed class MOSDOpReply : Message
         // Out-data often points into the request's pooled data segment, which is returned when the
         // request's dispatch ends, before the writer encodes the reply: take a copy now.
         reply.Data = OsdOp.GatherData(reply.Ops, MessageBuffer.Empty, outData: true);
+        OsdOp.SliceData(reply.Ops, reply.Data.Memory, outData: true);
         return reply;
     }
 
@@ -112,18 +113,16 @@ public sealed class MOSDOpReply : Message
     protected override bool EncodesPayload => true;
 
     /// <inheritdoc />
+    /// <remarks>Only the v8 layout is written, whatever version this was decoded at.</remarks>
+    protected override (ushort Version, ushort CompatVersion) EncodingVersion => (HeadVersion, HeadCompat);
+
+    /// <inheritdoc />
+    /// <remarks>The ops' out-data in op order.</remarks>
+    protected override MessageBuffer EncodeData() => OsdOp.GatherData(Ops, Data, outData: true);
+
+    /// <inheritdoc />
     protected override void EncodePayload(DencWriter front, ulong features)
     {
-        Version = HeadVersion;
-        CompatVersion = HeadCompat;
-        MessageBuffer data = OsdOp.GatherData(Ops, Data, outData: true);
-        if (!ReferenceEquals(data, Data))
-        {
-            MessageBuffer old = Data;
-            Data = data;
-            old.Dispose();
-        }
-
         front.WriteString(ObjectName);
         Pgid.Encode(front);
         front.WriteU64(Flags);
@@ -133,7 +132,7 @@ public sealed class MOSDOpReply : Message
         front.WriteU32((uint)Ops.Count);
         foreach (OsdOp op in Ops)
         {
-            op.Encode(front);
+            op.Encode(front, outData: true);
         }
 
         front.WriteI32(RetryAttempt);

@@ -61,7 +61,7 @@ public sealed class OsdOp
 
     /// <summary>
     /// payload_len as received: the length of this op's slice of the data segment (in-data in a request,
-    /// out-data in a reply). Encoding rewrites it from <see cref="InData"/> or <see cref="OutData"/>.
+    /// out-data in a reply). Encoding writes the length of <see cref="InData"/> or <see cref="OutData"/> instead.
     /// </summary>
     public uint PayloadLength { get; set; }
 
@@ -103,13 +103,13 @@ public sealed class OsdOp
             : name;
     }
 
-    /// <summary>Writes the 38 bytes.</summary>
-    internal void Encode(DencWriter writer)
+    /// <summary>Writes the 38 bytes, with payload_len the length of the data the op carries in this message.</summary>
+    internal void Encode(DencWriter writer, bool outData)
     {
         writer.WriteU16(Code);
         writer.WriteU32(Flags);
         writer.WriteBytes(_union);
-        writer.WriteU32(PayloadLength);
+        writer.WriteU32((uint)(outData ? OutData : InData).Length);
     }
 
     /// <summary>Reads the 38 bytes.</summary>
@@ -155,21 +155,20 @@ public sealed class OsdOp
     }
 
     /// <summary>
-    /// The data segment for <paramref name="ops"/>: their in- or out-data concatenated in op order, with
-    /// each payload_len set to its length (as Ceph's merge of op data does). Returns
-    /// <paramref name="current"/> when it already is exactly that (a decoded message being re-sent);
-    /// otherwise a new buffer, with every op re-pointed into it so none aliases the old one.
+    /// The data segment for <paramref name="ops"/>: their in- or out-data concatenated in op order (as
+    /// Ceph's merge of op data does). A shared reference to <paramref name="current"/> when it already is
+    /// exactly that (a decoded message being re-sent), a new buffer otherwise. Neither the ops nor
+    /// <paramref name="current"/> change.
     /// </summary>
     internal static MessageBuffer GatherData(List<OsdOp> ops, MessageBuffer current, bool outData)
     {
         long total = 0;
-        bool inPlace = true;
+        bool inPlace = current.IsSingleSegment;
         int carriers = 0;
         ReadOnlyMemory<byte> only = default;
         foreach (OsdOp op in ops)
         {
             ReadOnlyMemory<byte> bytes = outData ? op.OutData : op.InData;
-            op.PayloadLength = (uint)bytes.Length;
             inPlace &= bytes.IsEmpty || IsSliceAt(bytes, current.Memory, total);
             total += bytes.Length;
             if (!bytes.IsEmpty)
@@ -181,7 +180,7 @@ public sealed class OsdOp
 
         if (inPlace && total == current.Length)
         {
-            return current;
+            return current.Share();
         }
 
         if (total > Array.MaxLength)
@@ -189,9 +188,7 @@ public sealed class OsdOp
             throw new InvalidOperationException($"the ops carry {total} data bytes, more than one segment can hold");
         }
 
-        MessageBuffer gathered = carriers <= 1 ? MessageBuffer.CopyOf(only.Span) : Concatenate(ops, (int)total, outData);
-        SliceData(ops, gathered.Memory, outData);
-        return gathered;
+        return carriers <= 1 ? MessageBuffer.CopyOf(only.Span) : Concatenate(ops, (int)total, outData);
     }
 
     private static MessageBuffer Concatenate(List<OsdOp> ops, int total, bool outData)
@@ -202,8 +199,9 @@ public sealed class OsdOp
             int at = 0;
             foreach (OsdOp op in ops)
             {
-                (outData ? op.OutData : op.InData).Span.CopyTo(scratch.AsSpan(at));
-                at += (int)op.PayloadLength;
+                ReadOnlyMemory<byte> bytes = outData ? op.OutData : op.InData;
+                bytes.Span.CopyTo(scratch.AsSpan(at));
+                at += bytes.Length;
             }
 
             return MessageBuffer.CopyOf(scratch.AsSpan(0, total));
