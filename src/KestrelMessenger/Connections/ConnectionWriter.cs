@@ -90,21 +90,17 @@ internal sealed class ConnectionWriter(
         }
         finally
         {
-            // Taken but not written: back to the front of the queue for the next socket (lossless), or gone.
-            List<OutgoingMessage>? untouched = null;
-            foreach (OutItem item in items)
+            // Taken but not written: a lossless session sends them on its next socket, in the same order;
+            // a lossy one drops them with the socket, as Ceph drops its out_q.
+            List<OutItem> unwritten = items.Where(i => i.Fresh is not null || i.Replay is not null).ToList();
+            if (unwritten.Count > 0 && (!lossless || !queue.ReturnUnwritten(unwritten)))
             {
-                if (item.Replay is not null)
+                foreach (OutItem item in unwritten)
                 {
-                    (untouched ??= []).Add(item.Replay);
+                    queue.Written(item.Size);
+                    item.Fresh?.Dispose();
+                    item.Replay?.Dispose();
                 }
-
-                item.Fresh?.Dispose();
-            }
-
-            if (untouched is not null && !queue.Requeue(untouched))
-            {
-                untouched.ForEach(m => m.Dispose());
             }
         }
     }

@@ -47,8 +47,12 @@ internal interface IConnectionOwner
     /// <summary>The policy for peers of <paramref name="peerType"/>.</summary>
     Protocol.Policy GetPolicy(EntityType peerType);
 
-    /// <summary>The per-connection back-pressure limits for a connection we <paramref name="role"/>.</summary>
-    ThrottleLimits ThrottleLimitsFor(Protocol.HandshakeRole role);
+    /// <summary>
+    /// The per-connection back-pressure limits for a socket we <paramref name="role"/>: only a lossy one we
+    /// accepted (a client's) stops being read while its out-queue is full. A lossless session's writer waits for
+    /// the peer's acks instead, which it could never read if its reader waited for its writer.
+    /// </summary>
+    ThrottleLimits ThrottleLimitsFor(Protocol.HandshakeRole role, bool lossy);
 
     /// <summary>False while the dispatch queue is over its throttle.</summary>
     bool HasDispatchRoom { get; }

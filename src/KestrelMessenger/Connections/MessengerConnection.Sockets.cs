@@ -62,7 +62,8 @@ internal sealed partial class MessengerConnection
             attempt?.MarkReady();
         }
 
-        _throttle.Limits = _owner.ThrottleLimitsFor(handshake.Role);
+        ThrottleLimits limits = _owner.ThrottleLimitsFor(handshake.Role, handshake.Lossy);
+        _throttle.Limits = limits;
         _delayed ??= _owner.Injection.DelayFor(handshake.PeerName.Type) is { } delay ? new DelayedDelivery(this, _owner, delay) : null;
         Touch();
 
@@ -77,8 +78,7 @@ internal sealed partial class MessengerConnection
         }
 
         WakeWriter();
-        ConnectionFailure failure = await socket.RunAsync(_wakeWriter.Reader, _throttle, () => _owner.ThrottleLimitsFor(handshake.Role));
-        _owner.Metrics.ConnectionClosed(_owner.Name);
+        ConnectionFailure failure = await socket.RunAsync(_wakeWriter.Reader, _throttle, limits);
         lock (_lock)
         {
             if (_socket != socket)

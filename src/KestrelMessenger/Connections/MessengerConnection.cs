@@ -55,7 +55,7 @@ internal sealed partial class MessengerConnection : IConnection
         Policy = policy;
         Inbound = inbound;
         Lossy = policy.Lossy;
-        _throttle = new ConnectionThrottle(owner.ThrottleLimitsFor(inbound ? HandshakeRole.Server : HandshakeRole.Client), _out);
+        _throttle = new ConnectionThrottle(owner.ThrottleLimitsFor(inbound ? HandshakeRole.Server : HandshakeRole.Client, policy.Lossy), _out);
     }
 
     public EntityName PeerName { get; private set; }

@@ -178,6 +178,50 @@ internal sealed class OutQueue
     }
 
     /// <summary>
+    /// The writer stopped (its socket failed) holding <paramref name="items"/> it had taken and not written:
+    /// they go back where they were, ahead of what came after them, still counted. False once closed
+    /// (the caller then disposes them).
+    /// </summary>
+    public bool ReturnUnwritten(IReadOnlyList<OutItem> items)
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            for (int i = items.Count - 1; i >= 0; i--)
+            {
+                if (items[i].Replay is OutgoingMessage replay)
+                {
+                    _replay.AddFirst(replay);
+                    continue;
+                }
+
+                Message fresh = items[i].Fresh!;
+                if (!_messages.TryGetValue(fresh.Priority, out Queue<Message>? queue))
+                {
+                    _messages[fresh.Priority] = queue = new Queue<Message>();
+                }
+
+                // Queue has no push-front: rebuild this priority's queue with the message first.
+                var rest = queue.ToArray();
+                queue.Clear();
+                queue.Enqueue(fresh);
+                foreach (Message m in rest)
+                {
+                    queue.Enqueue(m);
+                }
+
+                _waiting++;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Drops the replayed messages at the front whose seq the peer already has (≤ <paramref name="seq"/>),
     /// as Ceph's <c>discard_requeued_up_to</c>; returns them for disposal.
     /// </summary>

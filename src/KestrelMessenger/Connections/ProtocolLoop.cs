@@ -35,12 +35,12 @@ internal sealed class ProtocolLoop
     public string Remote => _transport.RemoteEndPoint?.ToString() ?? "?";
 
     /// <summary>Runs both loops until the socket faults; returns why.</summary>
-    public async Task<ConnectionFailure> RunAsync(ChannelReader<bool> wakeWriter, ConnectionThrottle throttle, Func<ThrottleLimits> limits)
+    public async Task<ConnectionFailure> RunAsync(ChannelReader<bool> wakeWriter, ConnectionThrottle throttle, ThrottleLimits limits)
     {
         try
         {
             var writer = new ConnectionWriter(_owner, _session.OutQueue, _session.Session, wakeWriter, _handshake.Features, !_handshake.Lossy,
-                    limits(), Fault, _session.Written, _handshake.Codec)
+                    limits, Fault, _session.Written, _handshake.Codec)
                 .RunAsync(_transport.Transport.Output, _stopping.Token);
             ConnectionFailure readerEnded = await new ConnectionReader(_session, _owner, throttle, _handshake.Codec)
                 .RunAsync(_transport.Transport.Input, _stopping.Token);

@@ -330,9 +330,9 @@ public sealed class Messenger : IHandshakeHost, IConnectionOwner, ISessionAccept
 
     bool IConnectionOwner.HasDispatchRoom => _queue.HasRoom;
 
-    ThrottleLimits IConnectionOwner.ThrottleLimitsFor(HandshakeRole role) => new(
+    ThrottleLimits IConnectionOwner.ThrottleLimitsFor(HandshakeRole role, bool lossy) => new(
         _options.MaxInFlightMessages, _options.MaxInFlightBytes, _options.MaxOutQueueMessages, _options.MaxOutQueueBytes,
-        BoundOutQueue: role == HandshakeRole.Server);
+        BoundOutQueue: role == HandshakeRole.Server && lossy);
 
     void IConnectionOwner.OnReady(MessengerConnection connection, HandshakeRole role) =>
         _queue.Enqueue(role == HandshakeRole.Client ? DispatchEvent.Connect : DispatchEvent.Accept, connection);

@@ -84,6 +84,7 @@ public sealed class CephHandshakeMiddleware(ConnectionDelegate next, IHandshakeH
         {
             // The codec holds the connection's keys: they go when the connection does.
             (result.Codec as IDisposable)?.Dispose();
+            host.Metrics.ConnectionClosed(host.Name);
         }
     }
 }

@@ -61,10 +61,10 @@ public sealed class RawMsgr2Peer : IAsyncDisposable
         return w.WrittenSpan.ToArray();
     }
 
-    public static byte[] MessageBytes(ushort type, ulong seq, byte[] front, FrameCodec? codec = null)
+    public static byte[] MessageBytes(ushort type, ulong seq, byte[] front, FrameCodec? codec = null, ulong tid = 0, ulong ackSeq = 0)
     {
         byte[] header = new byte[MessageHeader.Length];
-        new MessageHeader { Seq = seq, Type = type, Priority = MessagePriority.Default, Version = 1, CompatVersion = 1, Flags = 3 }.Write(header);
+        new MessageHeader { Seq = seq, Tid = tid, AckSeq = ackSeq, Type = type, Priority = MessagePriority.Default, Version = 1, CompatVersion = 1, Flags = 3 }.Write(header);
         var w = new ArrayBufferWriter<byte>();
         (codec ?? CrcFrameCodec.Instance).Write(w, Tag.Message, header, new ReadOnlySequence<byte>(front), default, default);
         return w.WrittenSpan.ToArray();
@@ -72,6 +72,17 @@ public sealed class RawMsgr2Peer : IAsyncDisposable
 
     /// <summary>Banner, HELLO, auth none (authorizer), zero signature, CLIENT_IDENT; returns the SERVER_IDENT.</summary>
     public async Task<ServerIdentFrame> HandshakeAsync(EntityAddr server, bool lossy = true)
+    {
+        await HandshakeUntilSessionAsync(server);
+        await SendAsync(FrameBytes(new ClientIdentFrame(MyAddrs, server, -1, 1, CephFeatures.All, CephFeatures.MsgAddr2, lossy ? IdentFlags.Lossy : 0, lossy ? 0ul : 0x1234)));
+        return (await ReadFrameAsync()).As<ServerIdentFrame>();
+    }
+
+    /// <summary>The address this peer names itself with.</summary>
+    public static EntityAddrVec MyAddrs => new(new EntityAddr(EntityAddrType.Any, Nonce, new IPEndPoint(IPAddress.Loopback, 0)));
+
+    /// <summary>Banner, HELLO, auth none (authorizer), zero signature: the session frame is the test's to send.</summary>
+    public async Task HandshakeUntilSessionAsync(EntityAddr server)
     {
         await SendAsync(BannerBytes());
         await ReadExactlyAsync(Banner.Length);
@@ -82,12 +93,60 @@ public sealed class RawMsgr2Peer : IAsyncDisposable
         (await ReadFrameAsync()).As<AuthDoneFrame>();
         await SendAsync(FrameBytes(new AuthSignatureFrame(new byte[32])));
         (await ReadFrameAsync()).As<AuthSignatureFrame>();
-        var me = new EntityAddr(EntityAddrType.Any, Nonce, new IPEndPoint(IPAddress.Loopback, 0));
-        await SendAsync(FrameBytes(new ClientIdentFrame(new EntityAddrVec(me), server, -1, 1, CephFeatures.All, CephFeatures.MsgAddr2, lossy ? IdentFlags.Lossy : 0, lossy ? 0ul : 0x1234)));
-        return (await ReadFrameAsync()).As<ServerIdentFrame>();
     }
 
     public Task ReadBannerAsync() => ReadExactlyAsync(Banner.Length);
+
+    /// <summary>Accepts one connection on <paramref name="listener"/>: this peer then plays the server.</summary>
+    public static async Task<RawMsgr2Peer> AcceptAsync(TcpListener listener, TimeSpan? timeout = null)
+    {
+        Socket socket = await listener.AcceptSocketAsync().WaitAsync(timeout ?? TimeSpan.FromSeconds(20));
+        socket.NoDelay = true;
+        return new RawMsgr2Peer(socket);
+    }
+
+    /// <summary>
+    /// The server's side up to the session step, as an auth-none daemon of <paramref name="myType"/>: banner,
+    /// HELLO, AUTH_DONE, zero AUTH_SIGNATURE. Returns the client's first session frame (CLIENT_IDENT or SESSION_RECONNECT).
+    /// </summary>
+    public async Task<ControlFrameData> ServeUntilSessionAsync(EntityType myType = EntityType.Osd)
+    {
+        await SendAsync(BannerBytes());
+        await ReadExactlyAsync(Banner.Length);
+        HelloFrame hello = (await ReadFrameAsync()).As<HelloFrame>();
+        await SendAsync(FrameBytes(new HelloFrame(myType, new EntityAddr(EntityAddrType.Msgr2, 0, new IPEndPoint(IPAddress.Loopback, 0)))));
+        (await ReadFrameAsync()).As<AuthRequestFrame>();
+        await SendAsync(FrameBytes(new AuthDoneFrame(0, ConnectionMode.Crc, ReadOnlyMemory<byte>.Empty)));
+        (await ReadFrameAsync()).As<AuthSignatureFrame>();
+        await SendAsync(FrameBytes(new AuthSignatureFrame(new byte[32])));
+        _ = hello;
+        return await ReadFrameAsync();
+    }
+
+    /// <summary>Reads frames until a MESSAGE, answering nothing: returns its header and front (control frames in between are returned to <paramref name="skipped"/>).</summary>
+    public async Task<(MessageHeader Header, byte[] Front)> ReadMessageAsync(List<ControlFrameData>? skipped = null)
+    {
+        while (true)
+        {
+            var seq = new ReadOnlySequence<byte>(_buffer, 0, _buffered);
+            if (Codec.TryDecode(seq, FrameLimits.Default, out Frame frame, out long length))
+            {
+                if (frame.Tag == Tag.Message)
+                {
+                    MessageHeader header = MessageHeader.Read(frame.Segment0.ToArray());
+                    byte[] front = frame.Segment1.ToArray();
+                    Consume((int)length);
+                    return (header, front);
+                }
+
+                skipped?.Add(new ControlFrameData(frame.Tag, frame.Segment0.ToArray()));
+                Consume((int)length);
+                continue;
+            }
+
+            await FillAsync();
+        }
+    }
 
     public async Task<ControlFrameData> ReadFrameAsync()
     {
