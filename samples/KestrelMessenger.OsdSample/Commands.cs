@@ -20,6 +20,7 @@ internal static class Commands
         var monHost = new Option<string?>("--mon-host", "-m") { Description = "monitors to join, as mon_host writes them (overrides --conf)" };
         var uuid = new Option<Guid?>("--uuid") { Description = "this OSD's uuid, as given to `ceph osd new UUID` (needed with monitors)" };
         var set = new Option<string[]>("--set") { Description = "NAME=VALUE: set a Ceph option by name (e.g. mon_client_hunt_interval=1); overrides --conf", AllowMultipleArgumentsPerToken = true };
+        var injectOn = new Option<string?>("--inject-on") { Description = "comma-separated messengers the ms_inject_* options apply to (default: all seven, as in Ceph), e.g. cluster" };
 
         // Ceph option names given their own flags; each overrides --conf, as a ceph-osd command line does.
         (Option<string?> Option, string Name)[] named =
@@ -37,7 +38,7 @@ internal static class Commands
             (new Option<string?>("--ms-bind-port-min") { Description = "lowest port a server messenger binds (ms_bind_port_min, 6800)" }, "ms_bind_port_min"),
             (new Option<string?>("--ms-bind-port-max") { Description = "highest port a server messenger binds (ms_bind_port_max, 7300)" }, "ms_bind_port_max"),
         ];
-        var command = new Command("osd", "Run one OSD until Ctrl+C or SIGTERM; with monitors it boots and stays up like ceph-osd.") { id, ports, nonce, peers, conf, monHost, uuid, set };
+        var command = new Command("osd", "Run one OSD until Ctrl+C or SIGTERM; with monitors it boots and stays up like ceph-osd.") { id, ports, nonce, peers, conf, monHost, uuid, set, injectOn };
         foreach ((Option<string?> option, _) in named)
         {
             command.Options.Add(option);
@@ -83,6 +84,11 @@ internal static class Commands
                 }
 
                 options.MonHost = parse.GetValue(monHost) ?? options.MonHost;
+                if (parse.GetValue(injectOn) is string only)
+                {
+                    OsdConfig.InjectOn(options, only);
+                }
+
                 OsdConfig.Validate(options);
                 var map = new OsdMap();
                 foreach (string peer in parse.GetValue(peers) ?? [])

@@ -33,8 +33,30 @@ public sealed class Objecter : IDispatcher, IAsyncDisposable
     /// <summary>A fresh transaction id.</summary>
     public ulong NextTid() => (ulong)Interlocked.Increment(ref _tid);
 
-    /// <summary>Sends <paramref name="op"/> (its tid set by <see cref="NextTid"/>) to the OSD at <paramref name="osd"/>; completes with its reply.</summary>
-    public Task<MOSDOpReply> SubmitAsync(EntityAddrVec osd, MOSDOp op)
+    /// <summary>
+    /// Sends <paramref name="op"/> (its tid set by <see cref="NextTid"/>) to the OSD at <paramref name="osd"/>; completes
+    /// with its reply. An -EAGAIN reply is resent with the next retry_attempt, as Ceph's Objecter resends it
+    /// (the OSD could not complete it now, and applied none of it).
+    /// </summary>
+    public async Task<MOSDOpReply> SubmitAsync(EntityAddrVec osd, MOSDOp op)
+    {
+        // Kept across sends: encoding leaves a message as it was, so the same op can be sent again.
+        using IDisposable kept = op.Retain();
+        for (int attempt = 0; ; attempt++)
+        {
+            MOSDOpReply reply = await SendOnceAsync(osd, op);
+            if (reply.Result != Errno.EAGAIN || attempt == MaxResends)
+            {
+                return reply;
+            }
+
+            op.RetryAttempt++;
+        }
+    }
+
+    private const int MaxResends = 20;
+
+    private Task<MOSDOpReply> SendOnceAsync(EntityAddrVec osd, MOSDOp op)
     {
         var done = new TaskCompletionSource<MOSDOpReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting[op.Tid] = done;

@@ -7,9 +7,15 @@ namespace KestrelMessenger.OsdSample.Demo;
 /// Several OSD hosts in one process, each a full ceph-osd host with its seven messengers, sharing one
 /// <see cref="OsdMap"/> that each fills in as it binds. OSDs can be stopped and restarted.
 /// </summary>
-public sealed class LocalCluster(Func<int, OsdOptions> options, Action<WebApplicationBuilder>? customize = null) : IAsyncDisposable
+public sealed class LocalCluster(Func<int, OsdOptions> options, Action<int, WebApplicationBuilder>? customize) : IAsyncDisposable
 {
     private readonly Dictionary<int, WebApplication> _hosts = [];
+
+    /// <summary>A cluster whose OSDs are all built alike.</summary>
+    public LocalCluster(Func<int, OsdOptions> options, Action<WebApplicationBuilder>? customize = null)
+        : this(options, customize is null ? null : (_, b) => customize(b))
+    {
+    }
 
     /// <summary>The shared map.</summary>
     public OsdMap Map { get; } = new();
@@ -26,7 +32,7 @@ public sealed class LocalCluster(Func<int, OsdOptions> options, Action<WebApplic
     /// <summary>Starts OSD <paramref name="id"/> (again); its new addresses replace the old ones in the map.</summary>
     public async Task<Osd.Osd> StartAsync(int id)
     {
-        WebApplication host = OsdHost.Build(options(id), Map, customize);
+        WebApplication host = OsdHost.Build(options(id), Map, customize is null ? null : b => customize(id, b));
         await host.StartAsync();
         _hosts[id] = host;
         return host.Services.GetRequiredService<Osd.Osd>();

@@ -30,67 +30,107 @@ public sealed partial class Osd
     private void HandleOp(MOSDOp request)
     {
         IConnection? client = request.Connection;
-        MOSDOpReply reply;
-        Task<int>? replicated = null;
+        if (request.Ops.Any(o => OpAdmission.IsPgOp(o.Code)))
+        {
+            client?.SendMessage(Answer(request, () => MOSDOpReply.For(request, RunPgOps(request), request.MapEpoch)));
+            return;
+        }
+
+        // Asked for while dispatched, so ops on one object run in arrival order; usually free at once.
+        ObjectId id = ObjectId.Of(request);
+        Task<IDisposable> entered = _gates.EnterAsync(id);
+        if (entered.IsCompletedSuccessfully)
+        {
+            RunOp(request, id, entered.Result);
+            return;
+        }
+
+        // Another op on this object is in flight: keep the request (its buffers) until our turn.
+        IDisposable kept = request.Retain();
+        _ = RunWhenEnteredAsync(request, id, entered, kept);
+    }
+
+    private async Task RunWhenEnteredAsync(MOSDOp request, ObjectId id, Task<IDisposable> entered, IDisposable kept)
+    {
+        using (kept)
+        {
+            RunOp(request, id, await entered);
+        }
+    }
+
+    /// <summary>
+    /// Runs the ops against the object as it is; a read answers at once. A write is applied on the primary
+    /// only once its replica has applied it (<see cref="ReplicateAsync"/>), holding the object's gate
+    /// meanwhile: so what a client was told succeeded is on both, and a write that fails is on neither.
+    /// </summary>
+    private void RunOp(MOSDOp request, ObjectId id, IDisposable gate)
+    {
+        IConnection? client = request.Connection;
+        OpOutcome? outcome = null;
+        MOSDOpReply reply = Answer(request, () =>
+        {
+            lock (store.LockFor(id))
+            {
+                outcome = OpExecutor.Run(request, store.Get(id), _limits);
+                return MOSDOpReply.For(request, outcome.Result, request.MapEpoch);
+            }
+        });
+
+        if (outcome is not { Mutations.Count: > 0 } write)
+        {
+            gate.Dispose();
+            client?.SendMessage(reply);
+            return;
+        }
+
+        UTime mtime = request.Mtime == default ? UTime.Now : request.Mtime; // Ceph stamps the client's mtime
+        Task<ReplicaAck> replicated = ReplicateAsync(id, write.Mutations, mtime, write.SnapSeq);
+        IDisposable kept = request.Retain(); // the mutations' bytes are the request's data segment
+        _ = CommitAfterReplicationAsync(client, reply, replicated, id, write, mtime, gate, kept);
+    }
+
+    /// <summary>Whatever goes wrong while running the ops, the client gets an answer: -EIO, with no op's data.</summary>
+    private MOSDOpReply Answer(MOSDOp request, Func<MOSDOpReply> run)
+    {
         try
         {
-            if (request.Ops.Any(o => OpAdmission.IsPgOp(o.Code)))
-            {
-                reply = MOSDOpReply.For(request, RunPgOps(request), request.MapEpoch);
-            }
-            else
-            {
-                ObjectId id = ObjectId.Of(request);
-                lock (store.LockFor(id))
-                {
-                    OpOutcome outcome = OpExecutor.Run(request, store.Get(id), _limits);
-                    if (outcome.Mutations.Count > 0)
-                    {
-                        UTime mtime = request.Mtime == default ? UTime.Now : request.Mtime; // Ceph stamps the client's mtime
-                        store.Apply(id, outcome.Mutations, mtime, outcome.SnapSeq);
-                        replicated = ReplicateAsync(id, outcome.Mutations, mtime, outcome.SnapSeq);
-                    }
-
-                    reply = MOSDOpReply.For(request, outcome.Result, request.MapEpoch);
-                }
-            }
+            return run();
         }
         catch (Exception e)
         {
-            // Whatever went wrong, the client gets an answer: -EIO, with no op's data.
             OpLog.OpFailed(logger, e, Id, request.ToString());
             foreach (OsdOp op in request.Ops)
             {
                 op.OutData = default;
             }
 
-            reply = MOSDOpReply.For(request, Errno.EIO, request.MapEpoch);
+            return MOSDOpReply.For(request, Errno.EIO, request.MapEpoch);
         }
-
-        if (replicated is null)
-        {
-            client?.SendMessage(reply);
-            return;
-        }
-
-        // The reply waits for the replica, as Ceph's primary does.
-        _ = ReplyAfterReplicationAsync(client, reply, replicated);
     }
 
-    private async Task ReplyAfterReplicationAsync(IConnection? client, MOSDOpReply reply, Task<int> replicated)
+    private async Task CommitAfterReplicationAsync(IConnection? client, MOSDOpReply reply, Task<ReplicaAck> replicated, ObjectId id, OpOutcome write,
+        UTime mtime, IDisposable gate, IDisposable kept)
     {
-        try
+        using (gate)
+        using (kept)
         {
-            int result = await replicated;
-            if (result < 0)
+            try
             {
-                reply.Result = result;
+                ReplicaAck ack = await replicated;
+                if (ack.Result == 0)
+                {
+                    store.Apply(id, write.Mutations, mtime, write.SnapSeq);
+                }
+                else
+                {
+                    reply.Result = ack.Result; // applied nowhere: the client hears why, and -EAGAIN makes it resend
+                }
             }
-        }
-        catch (Exception e)
-        {
-            OpLog.OpFailed(logger, e, Id, reply.ToString());
-            reply.Result = Errno.EIO;
+            catch (Exception e)
+            {
+                OpLog.OpFailed(logger, e, Id, reply.ToString());
+                reply.Result = Errno.EIO;
+            }
         }
 
         client?.SendMessage(reply);

@@ -36,47 +36,95 @@ public sealed partial class Osd
     }
 
     /// <summary>
-    /// Sends a transaction to the replica (the next OSD in the map) and waits for its acknowledgement.
-    /// The message is queued before this returns its task (call it under the object's lock, so
-    /// transactions on one object reach the replica in the order they were applied). A replica that
-    /// heartbeats report failed is skipped: the write goes on degraded, as Ceph's does once the failed
-    /// OSD is marked down.
+    /// Sends a transaction to the replica (the next OSD in the map) over the cluster messenger's lossless
+    /// session and completes with its answer. Socket faults on the way are the session's to survive (it
+    /// replays); the write fails only when the replica refuses it, or cannot answer: it is reported failed
+    /// by heartbeats, it restarted (a remote reset dropped the session), or it stays silent for
+    /// <see cref="OsdOptions.ReplicationTimeout"/>. Those fail with -EAGAIN, which makes a client resend
+    /// (and the resend goes on degraded, once the replica is known to be failed). A replica already known
+    /// failed is skipped: the write goes on degraded, as Ceph's does once the failed OSD is marked down.
+    /// Called holding the object's gate, so transactions on one object reach the replica in order.
     /// </summary>
-    internal Task<int> ReplicateAsync(ObjectId id, IReadOnlyList<Mutation> mutations, UTime mtime, ulong snapSeq)
+    internal Task<ReplicaAck> ReplicateAsync(ObjectId id, IReadOnlyList<Mutation> mutations, UTime mtime, ulong snapSeq)
     {
         OsdInfo? replica = map.ReplicaOf(Id);
         if (replica is null || heartbeats.FailedPeers.Contains(replica.Id))
         {
-            return Task.FromResult(0);
+            return Task.FromResult(ReplicaAck.Applied);
         }
 
         ulong tid = (ulong)Interlocked.Increment(ref _nextRepTid);
-        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pendingRepOps[tid] = done;
+        IConnection connection = Messenger("cluster").ConnectTo(EntityType.Osd, replica.Cluster);
+        var pending = new PendingRepOp(replica.Id, connection);
+        _pendingRepOps[tid] = pending;
         MOsdRepOp repop = MOsdRepOp.For(id, mutations, mtime, snapSeq);
         repop.Tid = tid;
-        IConnection connection = Messenger("cluster").ConnectTo(EntityType.Osd, replica.Cluster);
         if (!connection.SendMessage(repop))
         {
             _pendingRepOps.TryRemove(tid, out _);
             OsdLog.ReplicationFailed(logger, Id, id.Name, replica.Id, connection.CloseReason ?? "connection closed");
-            return Task.FromResult(Errno.EIO);
+            return Task.FromResult(new ReplicaAck(Errno.EAGAIN));
         }
 
-        return AwaitReplicaAsync(tid, done.Task, id, replica.Id);
+        return AwaitReplicaAsync(tid, pending, id);
     }
 
-    private async Task<int> AwaitReplicaAsync(ulong tid, Task<int> acknowledged, ObjectId id, int replica)
+    private async Task<ReplicaAck> AwaitReplicaAsync(ulong tid, PendingRepOp pending, ObjectId id)
     {
         try
         {
-            return await acknowledged.WaitAsync(_options.ReplicationTimeout);
+            return await pending.Done.Task.WaitAsync(_options.ReplicationTimeout);
         }
         catch (TimeoutException)
         {
             _pendingRepOps.TryRemove(tid, out _);
-            OsdLog.ReplicationFailed(logger, Id, id.Name, replica, $"no acknowledgement within {_options.ReplicationTimeout.TotalSeconds} s");
-            return Errno.EIO;
+            OsdLog.ReplicationFailed(logger, Id, id.Name, pending.Replica, $"no acknowledgement within {_options.ReplicationTimeout.TotalSeconds} s");
+            return new ReplicaAck(Errno.EAGAIN);
         }
     }
+
+    /// <summary>The replica can no longer answer what was sent to it: those writes fail (applied nowhere on our side) with -EAGAIN.</summary>
+    private void FailRepOps(Func<PendingRepOp, bool> lost, string why)
+    {
+        foreach (KeyValuePair<ulong, PendingRepOp> entry in _pendingRepOps)
+        {
+            if (lost(entry.Value) && _pendingRepOps.TryRemove(entry.Key, out PendingRepOp? pending))
+            {
+                OsdLog.ReplicationFailed(logger, Id, $"tid {entry.Key}", pending.Replica, why);
+                pending.Done.TrySetResult(new ReplicaAck(Errno.EAGAIN));
+            }
+        }
+    }
+
+    /// <summary>Heartbeats report a peer failed: its session is marked down (what was queued for it goes) and writes waiting on it fail.</summary>
+    private void OnPeerStateChanged(HeartbeatEvent e)
+    {
+        if (!e.Failed || map.Get(e.Peer) is not OsdInfo peer)
+        {
+            return;
+        }
+
+        FailRepOps(p => p.Replica == e.Peer, "reported failed by heartbeats");
+        if (peer.Cluster.Count > 0)
+        {
+            Messenger("cluster").ConnectTo(EntityType.Osd, peer.Cluster).MarkDown();
+        }
+    }
+
+    /// <inheritdoc />
+    public void HandleRemoteReset(IConnection connection) =>
+        FailRepOps(p => ReferenceEquals(p.Connection, connection), "the replica restarted (session reset)");
+
+    /// <summary>A replication in flight: to which OSD, on which session, and its answer.</summary>
+    private sealed record PendingRepOp(int Replica, IConnection Connection)
+    {
+        public TaskCompletionSource<ReplicaAck> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>The replica's answer to a transaction: 0 once applied, or a negative errno (applied nowhere).</summary>
+public readonly record struct ReplicaAck(int Result)
+{
+    /// <summary>Applied (or no replica to apply it: degraded).</summary>
+    public static ReplicaAck Applied => new(0);
 }

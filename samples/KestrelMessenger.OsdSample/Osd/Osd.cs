@@ -18,7 +18,8 @@ public sealed partial class Osd(
 {
     private readonly OsdOptions _options = options.Value;
     private readonly OsdOpLimits _limits = limits.Value;
-    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<int>> _pendingRepOps = new();
+    private readonly ConcurrentDictionary<ulong, PendingRepOp> _pendingRepOps = new();
+    private readonly ObjectGates _gates = new();
     private readonly CancellationTokenSource _stopping = new();
     private Task _heartbeat = Task.CompletedTask;
     private long _nextRepTid;
@@ -43,6 +44,7 @@ public sealed partial class Osd(
         Info = new OsdInfo(Id, Messenger("public").MyAddrs, Messenger("cluster").MyAddrs, Messenger("hb_back_server").MyAddrs, Messenger("hb_front_server").MyAddrs);
         map.Set(Info);
         OsdLog.Init(logger, Id, Info.Public.ToString(), Info.Cluster.ToString(), Info.HeartbeatBack.ToString(), Info.HeartbeatFront.ToString());
+        heartbeats.PeerStateChanged += OnPeerStateChanged;
         _heartbeat = heartbeats.RunAsync(Messenger("hb_back_client"), Messenger("hb_front_client"), _stopping.Token);
     }
 
@@ -62,9 +64,9 @@ public sealed partial class Osd(
                 HandleRepOp(repop);
                 return ValueTask.FromResult(true);
             case MOsdRepOpReply reply:
-                if (_pendingRepOps.TryRemove(reply.Tid, out TaskCompletionSource<int>? done))
+                if (_pendingRepOps.TryRemove(reply.Tid, out PendingRepOp? pending))
                 {
-                    done.TrySetResult(reply.Result);
+                    pending.Done.TrySetResult(new ReplicaAck(reply.Result));
                 }
 
                 return ValueTask.FromResult(true);

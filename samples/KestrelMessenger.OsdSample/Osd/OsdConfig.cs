@@ -47,6 +47,14 @@ public static class OsdConfig
         ["ms_service_mode"] = (o, v) => o.Auth["ms_service_mode"] = Modes("ms_service_mode", v),
         ["ms_client_mode"] = (o, v) => o.Auth["ms_client_mode"] = Modes("ms_client_mode", v),
         ["ms_mon_client_mode"] = (o, v) => o.Auth["ms_mon_client_mode"] = Modes("ms_mon_client_mode", v),
+        ["ms_initial_backoff"] = (o, v) => o.InitialBackoff = Seconds("ms_initial_backoff", v),
+        ["ms_max_backoff"] = (o, v) => o.MaxBackoff = Seconds("ms_max_backoff", v),
+        ["ms_inject_socket_failures"] = (o, v) => o.FaultInjection.SocketFailures = Int("ms_inject_socket_failures", v, 0, int.MaxValue),
+        ["ms_inject_delay_type"] = (o, v) => o.FaultInjection.DelayType = v,
+        ["ms_inject_delay_max"] = (o, v) => o.FaultInjection.DelayMax = Float("ms_inject_delay_max", v, 0),
+        ["ms_inject_delay_probability"] = (o, v) => o.FaultInjection.DelayProbability = Float("ms_inject_delay_probability", v, 0),
+        ["ms_inject_internal_delays"] = (o, v) => o.FaultInjection.InternalDelays = Float("ms_inject_internal_delays", v, 0),
+        ["ms_inject_seed"] = (o, v) => o.FaultInjection.Seed = Int("ms_inject_seed", v, int.MinValue, int.MaxValue),
     };
 
     /// <summary>Applies the auth and mode options that were set to the process's <paramref name="auth"/>.</summary>
@@ -114,6 +122,19 @@ public static class OsdConfig
         set(options, value.Trim());
     }
 
+    /// <summary>Narrows the ms_inject_* options to the messengers named in <paramref name="list"/> (comma-separated).</summary>
+    public static void InjectOn(OsdOptions options, string list)
+    {
+        string[] names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.FirstOrDefault(n => !OsdHost.MessengerNames.Contains(n)) is string unknown)
+        {
+            throw new OsdConfigException($"--inject-on {unknown}: not one of the OSD's messengers ({string.Join(", ", OsdHost.MessengerNames)})");
+        }
+
+        options.FaultInjectionMessengers.Clear();
+        options.FaultInjectionMessengers.UnionWith(names);
+    }
+
     /// <summary>Checks the options that only make sense together.</summary>
     public static void Validate(OsdOptions options)
     {
@@ -126,6 +147,16 @@ public static class OsdConfig
             || options.MonPingInterval <= TimeSpan.Zero || options.MonReportInterval <= TimeSpan.Zero || options.BeaconInterval <= TimeSpan.Zero)
         {
             throw new OsdConfigException("heartbeat, report, ping and hunt intervals must be positive");
+        }
+
+        if (options.FaultInjection.Validate().FirstOrDefault() is string problem)
+        {
+            throw new OsdConfigException(problem);
+        }
+
+        if (options.InitialBackoff <= TimeSpan.Zero || options.MaxBackoff < options.InitialBackoff)
+        {
+            throw new OsdConfigException("ms_initial_backoff must be positive and at most ms_max_backoff");
         }
     }
 

@@ -62,14 +62,21 @@ public static class OsdHost
             o.Nonce = nonce;
             o.BindPortMin = osd.BindPortMin;
             o.BindPortMax = osd.BindPortMax;
+            o.InitialBackoff = osd.InitialBackoff;
+            o.MaxBackoff = osd.MaxBackoff;
         };
+        foreach (string name in MessengerNames)
+        {
+            // ms_inject_* apply to every messenger in Ceph; the sample can narrow them (--inject-on).
+            builder.Services.Configure<MessengerOptions>(name, o => o.FaultInjection = osd.FaultInjectionMessengers.Contains(name) ? osd.FaultInjection : null);
+        }
 
         // Messenger::create × 7, with the policies ceph_osd.cc gives them.
         builder.Services.AddCephMessenger("public", o =>
         {
             common(o);
             o.BindTo(Bind(at.Public, osd.PublicPort));
-            o.DefaultPolicy = Policy.StatelessServer();
+            o.DefaultPolicy = Policy.StatelessRegisteredServer();
             o.Policies[EntityType.Mon] = Policy.LossyClient();
             o.Policies[EntityType.Mgr] = Policy.LossyClient();
         }).AddDispatcherHead<Osd>();

@@ -18,6 +18,9 @@ public sealed class OsdMap
     /// <summary>Adds or replaces an OSD's addresses.</summary>
     public void Set(OsdInfo osd) => _osds[osd.Id] = osd;
 
+    /// <summary>The OSD with <paramref name="id"/>, if the map has it.</summary>
+    public OsdInfo? Get(int id) => _osds.TryGetValue(id, out OsdInfo? osd) ? osd : null;
+
     /// <summary>Every OSD, by id.</summary>
     public IReadOnlyList<OsdInfo> All => [.. _osds.Values.OrderBy(o => o.Id)];
 

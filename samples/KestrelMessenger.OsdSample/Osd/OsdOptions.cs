@@ -123,6 +123,21 @@ public sealed class OsdOptions
     /// <summary><c>rotating_keys_bootstrap_timeout</c>: how long boot waits for the rotating service secrets.</summary>
     public TimeSpan RotatingKeysTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long a primary waits for its replica before failing the write.</summary>
-    public TimeSpan ReplicationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a primary waits for its replica before failing the write (-EAGAIN, so the client resends).
+    /// Longer than a lossless session takes to come back from a fault (up to ms_max_backoff and a handshake).
+    /// </summary>
+    public TimeSpan ReplicationTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Ceph's <c>ms_inject_*</c> options, for the messengers named in <see cref="FaultInjectionMessengers"/>.</summary>
+    public Connections.FaultInjectionOptions FaultInjection { get; } = new();
+
+    /// <summary>Which messengers inject faults (Ceph: all of them; <c>--inject-on cluster</c> narrows it, e.g. to test replication alone).</summary>
+    public HashSet<string> FaultInjectionMessengers { get; } = [.. OsdHost.MessengerNames];
+
+    /// <summary><c>ms_initial_backoff</c> for every messenger.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(0.2);
+
+    /// <summary><c>ms_max_backoff</c> for every messenger.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(15);
 }

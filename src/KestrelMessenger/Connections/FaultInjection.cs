@@ -44,7 +44,8 @@ public sealed class FaultInjectionOptions
     /// <summary>True when anything is injected.</summary>
     public bool Enabled => SocketFailures > 0 || (DelayProbability > 0 && !string.IsNullOrWhiteSpace(DelayType)) || InternalDelays > 0;
 
-    internal IEnumerable<string> Validate()
+    /// <summary>What is wrong with these options, each problem naming its Ceph option (none when all is well).</summary>
+    public IEnumerable<string> Validate()
     {
         if (SocketFailures < 0)
         {
