@@ -192,6 +192,7 @@ internal sealed class ConnectionManager(IConnectionOwner owner)
     private MessengerConnection New(AcceptContext context, ClientIdentFrame ident, EntityAddr key, bool register)
     {
         var session = new MessengerConnection(owner, new EntityName(context.PeerType, ident.Gid), ident.Addrs, context.Remote, context.Policy, inbound: true);
+        session.ReserveForAccept();
         if (!register)
         {
             Add(session);

@@ -147,8 +147,13 @@ internal sealed class ConnectionWriter(
                 owner.Metrics.MessageReplayed(owner.Name);
             }
 
-            // Seqs are handed out at write time; replays get theirs back because requeueing rewound out_seq.
-            message.Seq = ++session.OutSeq;
+            // New messages take the next seq at write time (so priority order keeps seqs consecutive); a replay
+            // keeps the seq it was first sent under, so the peer, which drops what it already has, sees each once.
+            if (item.Replay is null)
+            {
+                message.Seq = ++session.OutSeq;
+            }
+
             var header = new MessageHeader
             {
                 Seq = message.Seq,

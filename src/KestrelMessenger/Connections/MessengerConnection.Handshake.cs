@@ -101,7 +101,10 @@ internal sealed partial class MessengerConnection : IAcceptedSession
         _session.ServerCookie = next.ServerCookie;
         _session.GlobalSeq = next.GlobalSeq;
         _session.ConnectSeq = next.ConnectSeq;
-        _session.InSeq = next.InSeq;
+        if (next.InSeq == 0)
+        {
+            _session.InSeq = 0; // a reset; otherwise in_seq is the reader's alone to move
+        }
         return step switch
         {
             ClientSessionStep.SendIdent ident => ident with { Session = next },
@@ -111,13 +114,22 @@ internal sealed partial class MessengerConnection : IAcceptedSession
 
     private void EnsureCurrent(ConnectAttempt attempt)
     {
-        if (_attempt != attempt || State == SessionState.Closed)
+        if (_attempt != attempt || _replacing || State == SessionState.Closed)
         {
             throw new ProtocolException("the session no longer wants this connection (the peer's own connection took it over, or it closed)", FailureKind.Local);
         }
     }
 
     // ---- server side: an accepted socket takes this session over ----
+
+    /// <summary>A new session made for an accepted socket: reserved for it, as a take-over reserves an existing one.</summary>
+    internal void ReserveForAccept()
+    {
+        lock (_lock)
+        {
+            _replacing = true;
+        }
+    }
 
     /// <summary>What <see cref="SessionRules"/> need to know of this session, and (atomically with the decision) mark it being replaced.</summary>
     internal T Decide<T>(Func<ExistingSession, T> decide, Func<T, bool> replaces)
@@ -241,31 +253,19 @@ internal sealed partial class MessengerConnection : IAcceptedSession
     }
 
     /// <summary>The socket bound to this session failed before READY: it faults like any other (Ceph: SESSION_ACCEPTING).</summary>
-    internal void AbandonAccept(ConnectionFailure failure)
-    {
-        lock (_lock)
-        {
-            _replacing = false;
-        }
-
-        HandleFault(FaultPhase.Connecting, failure, _remote);
-    }
+    internal void AbandonAccept(ConnectionFailure failure) => HandleFault(FaultPhase.Connecting, failure, _remote, AcceptReservation.Instance);
 
     /// <summary>
-    /// The peer has every message up to <paramref name="seq"/>: replayed ones it has are dropped and
-    /// out_seq moves past them (Ceph's <c>discard_requeued_up_to</c>; with nothing to replay, out_seq is the peer's in_seq).
+    /// The peer has every message up to <paramref name="seq"/>: replayed ones it has are dropped (Ceph's
+    /// <c>discard_requeued_up_to</c>). out_seq moves up to the peer's in_seq if it is behind (as Ceph's does, so
+    /// our next message is not taken for an old one), and never back: a reconnect that names an older in_seq
+    /// than the peer has by now (one that crossed a newer socket) only makes us resend what it will drop.
     /// </summary>
     private void DiscardReplayLocked(ulong seq)
     {
-        if (_out.ReplayCount == 0)
-        {
-            _session.OutSeq = seq;
-            return;
-        }
-
         List<OutgoingMessage> dropped = _out.DiscardReplayUpTo(seq);
-        _session.OutSeq += (ulong)dropped.Count;
         dropped.ForEach(m => m.Dispose());
+        _session.OutSeq = Math.Max(_session.OutSeq, seq);
     }
 
     /// <summary>

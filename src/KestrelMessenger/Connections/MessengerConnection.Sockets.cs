@@ -43,8 +43,11 @@ internal sealed partial class MessengerConnection
         var socket = new ProtocolLoop(this, _owner, transport, handshake);
         lock (_lock)
         {
-            bool current = attempt is null ? _replacing || State == SessionState.Connecting : attempt == _attempt;
-            if (State == SessionState.Closed || !current)
+            // An accepted socket runs only if its handshake reserved the session for it (a take-over, or a new
+            // session); our own attempt only if it is still the one, and no accepted socket is taking over. One
+            // socket at a time: the one before has always been stopped (and waited for) first.
+            bool current = attempt is null ? _replacing : attempt == _attempt && !_replacing;
+            if (State == SessionState.Closed || !current || _socket is not null)
             {
                 return;
             }
@@ -59,7 +62,11 @@ internal sealed partial class MessengerConnection
             _remote = socket.Remote;
             _backoff = TimeSpan.Zero;
             State = SessionState.Ready;
-            attempt?.MarkReady();
+            if (attempt is not null)
+            {
+                attempt.MarkReady();
+                _attempt = null; // the attempt is this socket now; its end is the socket's fault
+            }
         }
 
         ThrottleLimits limits = _owner.ThrottleLimitsFor(handshake.Role, handshake.Lossy);
@@ -79,33 +86,26 @@ internal sealed partial class MessengerConnection
 
         WakeWriter();
         ConnectionFailure failure = await socket.RunAsync(_wakeWriter.Reader, _throttle, limits);
-        lock (_lock)
-        {
-            if (_socket != socket)
-            {
-                return; // taken over by a replacement, or the session closed: not this socket's fault to handle
-            }
-
-            _socket = null;
-        }
-
-        HandleFault(FaultPhase.Ready, failure, socket.Remote);
+        HandleFault(FaultPhase.Ready, failure, socket.Remote, socket);
     }
 
     /// <summary>
-    /// A socket of this session failed (or a connect attempt did): Ceph's <c>_fault</c>. Lossy: close.
-    /// Lossless: put the unacknowledged messages back for replay, then stand by, or reconnect at once or
-    /// after the backoff, as <see cref="FaultRules"/> says.
+    /// A socket of this session failed (or a connect attempt, or an accepted socket before READY): Ceph's
+    /// <c>_fault</c>. Lossy: close. Lossless: put the unacknowledged messages back for replay, then stand by,
+    /// or reconnect at once or after the backoff, as <see cref="FaultRules"/> says. Only the fault of what
+    /// the session runs on now counts, checked in the same lock that acts on it: a socket already taken
+    /// over, or an attempt already given up, must not touch the session its successor runs. Returns
+    /// whether it acted.
     /// </summary>
-    internal void HandleFault(FaultPhase phase, ConnectionFailure failure, string remote)
+    internal bool HandleFault(FaultPhase phase, ConnectionFailure failure, string remote, object culprit)
     {
         FaultAction action;
         long generation;
         lock (_lock)
         {
-            if (State == SessionState.Closed || _replacing)
+            if (State == SessionState.Closed || !Release(culprit))
             {
-                return;
+                return false;
             }
 
             if (Lossy)
@@ -137,7 +137,7 @@ internal sealed partial class MessengerConnection
         {
             case FaultAction.Close:
                 Close(failure);
-                return;
+                return true;
             case FaultAction.Standby:
                 _delayed?.Flush();
                 MessengerLog.SessionFault(_owner.Logger, _owner.Name, PeerName.ToString(), remote, failure.Reason, "standing by");
@@ -151,6 +151,35 @@ internal sealed partial class MessengerConnection
         }
 
         _owner.Metrics.SessionFault(_owner.Name);
+        return true;
+    }
+
+    /// <summary>
+    /// Under the lock: true (and the session forgets it) when <paramref name="culprit"/> is what the session
+    /// runs on now and no accepted socket is taking it over (the take-over then handles what it leaves).
+    /// </summary>
+    private bool Release(object culprit)
+    {
+        switch (culprit)
+        {
+            case ProtocolLoop socket when socket == _socket:
+                _socket = null;
+                return !_replacing;
+            case ConnectAttempt attempt when attempt == _attempt:
+                _attempt = null;
+                return !_replacing;
+            case AcceptReservation when _replacing && _socket is null:
+                _replacing = false;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The accepted socket a server handshake reserved the session for (a take-over, or a new session), as a culprit.</summary>
+    internal sealed class AcceptReservation
+    {
+        public static AcceptReservation Instance { get; } = new();
     }
 
     /// <summary>A session in standby got a message to send: connect again, unless its policy never connects back.</summary>
@@ -212,30 +241,20 @@ internal sealed partial class MessengerConnection
         }
 
         ConnectOutcome outcome = await _owner.ConnectAsync(this, attempt, _closing.Token);
-        lock (_lock)
-        {
-            if (_attempt != attempt)
-            {
-                return; // superseded: a socket from the peer took the session over, or it closed
-            }
-
-            _attempt = null;
-        }
-
         switch (outcome)
         {
             case ConnectOutcome.Ran:
                 return; // the socket reached READY; its own fault was handled when it ended
             case ConnectOutcome.Waited:
-                HandleFault(FaultPhase.Wait, new ConnectionFailure(FailureKind.PeerClosed, "peer answered WAIT: its own connection to us wins"), target.ToString());
+                HandleFault(FaultPhase.Wait, new ConnectionFailure(FailureKind.PeerClosed, "peer answered WAIT: its own connection to us wins"), target.ToString(), attempt);
                 return;
             case ConnectOutcome.Failed failed:
-                if (failed.Failure.Kind == FailureKind.Refused && !Lossy)
+                bool lossless = !Lossy;
+                if (HandleFault(FaultPhase.Connecting, failed.Failure, target.ToString(), attempt) && lossless && failed.Failure.Kind == FailureKind.Refused)
                 {
                     _owner.OnRefused(this); // a lossless session goes on trying; dispatchers hear of each refusal (Ceph's ms_handle_refused)
                 }
 
-                HandleFault(FaultPhase.Connecting, failed.Failure, target.ToString());
                 return;
         }
     }

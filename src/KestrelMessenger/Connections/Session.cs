@@ -15,7 +15,10 @@ internal sealed class Session
     private long _sentBytes;
     private long _inSeq;
 
-    /// <summary>Last seq given to a message written (assigned at write time, so priority reordering keeps seqs consecutive).</summary>
+    /// <summary>
+    /// Last seq given to a new message written (assigned at write time, so priority reordering keeps seqs
+    /// consecutive). It never moves back: replayed messages keep their own seqs.
+    /// </summary>
     public ulong OutSeq { get; set; }
 
     /// <summary>Last seq received and accepted.</summary>
@@ -88,8 +91,9 @@ internal sealed class Session
     }
 
     /// <summary>
-    /// The socket is gone: everything unacknowledged, in seq order, to be written again, with
-    /// <see cref="OutSeq"/> rewound before them so they get their seqs back (Ceph's <c>requeue_sent</c>).
+    /// The socket is gone: everything unacknowledged, in seq order, to be written again under the same seqs
+    /// (Ceph's <c>requeue_sent</c>, which rewinds out_seq so they are numbered the same again; keeping each
+    /// message's seq instead gives the same numbers and cannot be misled by a stale reconnect).
     /// </summary>
     public List<OutgoingMessage> TakeUnacked()
     {
@@ -98,7 +102,6 @@ internal sealed class Session
             var unacked = new List<OutgoingMessage>(_sent);
             _sent.Clear();
             Interlocked.Exchange(ref _sentBytes, 0);
-            OutSeq -= (ulong)unacked.Count;
             return unacked;
         }
     }

@@ -91,6 +91,32 @@ public class ServerDecisionWireTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reconnect_naming_an_older_in_seq_than_the_client_has_gets_resends_it_drops_never_seqs_it_would_take_for_old()
+    {
+        // Everything we sent was acknowledged; then a reconnect arrives naming in_seq 0 (one that crossed a
+        // newer socket, say). Ceph would set out_seq to that 0 and number the next message 1, which the client,
+        // having 1 and 2 already, would drop as old: lost. Seqs here never move back.
+        (ServerIdentFrame ident, MessengerConnection session) = await EstablishAsync();
+        await using (RawMsgr2Peer acking = await RawMsgr2Peer.ConnectAsync(Server.EndPoint!))
+        {
+            await acking.HandshakeUntilSessionAsync(Server);
+            await acking.SendAsync(RawMsgr2Peer.FrameBytes(Reconnect(ident.ServerCookie, 5, 1, 0)));
+            (await acking.ReadFrameAsync()).As<SessionReconnectOkFrame>();
+            Assert.Equal((1ul, 2ul), ((await acking.ReadMessageAsync()).Header.Seq, (await acking.ReadMessageAsync()).Header.Seq));
+            await acking.SendAsync(RawMsgr2Peer.FrameBytes(new AckFrame(2)));
+            await Eventually.UntilAsync(() => session.Session.Unacked == 0, TimeSpan.FromSeconds(5), () => $"{session.Session.Unacked} unacked");
+        }
+
+        await using RawMsgr2Peer client = await RawMsgr2Peer.ConnectAsync(Server.EndPoint!);
+        await client.HandshakeUntilSessionAsync(Server);
+        await client.SendAsync(RawMsgr2Peer.FrameBytes(Reconnect(ident.ServerCookie, 6, 2, 0)));
+        (await client.ReadFrameAsync()).As<SessionReconnectOkFrame>();
+        MessengerPair.SendNumbered(session, 102, 103);
+        (MessageHeader next, _) = await client.ReadMessageAsync();
+        Assert.Equal((3ul, 102ul), (next.Seq, next.Tid));
+    }
+
+    [Fact]
     public async Task A_stale_connect_seq_is_told_to_retry_above_the_sessions()
     {
         (ServerIdentFrame ident, MessengerConnection session) = await EstablishAsync();
