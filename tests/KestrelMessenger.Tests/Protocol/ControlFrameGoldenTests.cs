@@ -119,4 +119,15 @@ public class ControlFrameGoldenTests
         Assert.True(Banner.TryRead(new ReadOnlySequence<byte>(output.WrittenMemory), out PeerBanner peer, out long consumed));
         Assert.Equal((1ul, 0ul, 26L), (peer.Supported, peer.Required, consumed));
     }
+
+    [Fact]
+    public void A_session_reconnect_and_the_real_osds_reconnect_ok_decode_and_reencode_identically()
+    {
+        SessionReconnectFrame reconnect = RoundTrip<SessionReconnectFrame>("golden-osd-reconnect: osd.7 -> ceph-osd osd.0 #4 SessionReconnect");
+        Assert.Equal((2ul, 1ul, 0ul), (reconnect.GlobalSeq, reconnect.ConnectSeq, reconnect.MsgSeq));
+        Assert.NotEqual(0ul, reconnect.ClientCookie);
+        Assert.NotEqual(0ul, reconnect.ServerCookie);
+        Assert.Equal(3ul, RoundTrip<SessionReconnectOkFrame>("golden-osd-reconnect: ceph-osd osd.0 -> osd.7 #4 SessionReconnectOk").MsgSeq);
+        Assert.Equal(4ul, RoundTrip<AckFrame>("golden-osd-reconnect: ceph-osd osd.0 -> osd.7 #6 Ack").Seq);
+    }
 }
