@@ -121,7 +121,22 @@ public sealed class MessageBuffer : IDisposable
     }
 
     /// <summary>Another reference to the same bytes, to be disposed on its own.</summary>
-    public MessageBuffer Share() => Slice(0, _length);
+    public MessageBuffer Share()
+    {
+        if (_pieces is not null)
+        {
+            return Slice(0, _length);
+        }
+
+        ThrowIfDisposed();
+        if (_single.Block is not Block block)
+        {
+            return Empty;
+        }
+
+        block.AddReference();
+        return new MessageBuffer(_single, _length);
+    }
 
     /// <summary>A reference to <paramref name="length"/> bytes from <paramref name="start"/>, sharing them.</summary>
     public MessageBuffer Slice(int start, int length)
