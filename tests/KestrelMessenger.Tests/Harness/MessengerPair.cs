@@ -69,5 +69,12 @@ public sealed class MessengerPair : IAsyncDisposable
     /// <summary>The session behind a handle (for its state, which tests read).</summary>
     internal static MessengerConnection Session(IConnection connection) => (MessengerConnection)connection;
 
+    /// <summary>Completes once the peer has acknowledged everything the session sent.</summary>
+    public static Task AllAckedAsync(IConnection connection, TimeSpan? timeout = null)
+    {
+        MessengerConnection session = Session(connection);
+        return Eventually.UntilAsync(() => session.Session.Unacked == 0, timeout ?? TimeSpan.FromSeconds(20), () => $"{session.Session.Unacked} unacknowledged");
+    }
+
     public ValueTask DisposeAsync() => Host.DisposeAsync();
 }

@@ -8,39 +8,17 @@ namespace KestrelMessenger.Tests.Harness;
 /// Receives a stream of messages numbered by tid and audits it (lost, duplicated, reordered), with the
 /// header seqs and the connection events, for the lossless-session tests.
 /// </summary>
-public class StreamRecorder : IDispatcher
+public class StreamRecorder : EventRecorder
 {
     public SequenceAudit Audit { get; } = new();
 
     public ConcurrentQueue<ulong> Seqs { get; } = new();
 
-    public ConcurrentQueue<(string Event, IConnection Connection)> Events { get; } = new();
-
-    public int Count(string name) => Events.Count(e => e.Event == name);
-
-    public ValueTask<bool> DispatchAsync(Message message)
+    public override ValueTask<bool> DispatchAsync(Message message)
     {
         Seqs.Enqueue(message.Seq);
         Audit.Record((long)message.Tid);
         return ValueTask.FromResult(true);
-    }
-
-    public void HandleConnect(IConnection connection) => Events.Enqueue(("connect", connection));
-
-    public void HandleAccept(IConnection connection) => Events.Enqueue(("accept", connection));
-
-    public bool HandleReset(IConnection connection)
-    {
-        Events.Enqueue(("reset", connection));
-        return true;
-    }
-
-    public void HandleRemoteReset(IConnection connection) => Events.Enqueue(("remote_reset", connection));
-
-    public bool HandleRefused(IConnection connection)
-    {
-        Events.Enqueue(("refused", connection));
-        return true;
     }
 
     public Task WaitForAsync(long count, TimeSpan? timeout = null) => Eventually.UntilAsync(

@@ -49,7 +49,7 @@ public class RealOsdSessionTests(CephClusterFixture cluster, ITestOutputHelper o
                 await osd.PingAsync().WaitAsync(TimeSpan.FromSeconds(20));
                 Assert.False(osd.Handshake!.Lossy, "the real OSD keeps a lossless session with an OSD peer");
                 Assert.NotEqual(0ul, osd.Handshake.ServerCookie);
-                await Eventually.UntilAsync(() => session.Session.Unacked == 0, TimeSpan.FromSeconds(20), () => $"{session.Session.Unacked} unacked");
+                await MessengerPair.AllAckedAsync(session);
 
                 // The TCP connection goes (reset); with nothing queued our session stands by, and the next message reconnects it.
                 Assert.Equal(1, cutter.CutAll());
@@ -57,7 +57,7 @@ public class RealOsdSessionTests(CephClusterFixture cluster, ITestOutputHelper o
                 Assert.True(osd.SendMessage(new MPing()));
                 await osd.PingAsync().WaitAsync(TimeSpan.FromSeconds(20));
                 Assert.True(osd.Handshake!.Resumed, "the second socket resumed the session");
-                await Eventually.UntilAsync(() => session.Session.Unacked == 0, TimeSpan.FromSeconds(20), () => $"{session.Session.Unacked} unacked");
+                await MessengerPair.AllAckedAsync(session);
                 Assert.Equal((4ul, 1ul), (session.Session.OutSeq, session.Session.ConnectSeq));
             }
 

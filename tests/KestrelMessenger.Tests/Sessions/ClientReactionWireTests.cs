@@ -48,6 +48,20 @@ public class ClientReactionWireTests : IAsyncLifetime
     private static ServerIdentFrame Ident(EntityAddr server) =>
         new(new EntityAddrVec(server), 2, 100, CephFeatures.All, CephFeatures.MsgAddr2, 0, ServerCookie);
 
+    /// <summary>The session's first socket: CLIENT_IDENT answered with SERVER_IDENT, <paramref name="messages"/> read (not acked), then closed.</summary>
+    private async Task<ClientIdentFrame> FirstSocketAsync(int messages)
+    {
+        await using RawMsgr2Peer first = await RawMsgr2Peer.AcceptAsync(_listener);
+        ClientIdentFrame ident = (await first.ServeUntilSessionAsync()).As<ClientIdentFrame>();
+        await first.SendAsync(RawMsgr2Peer.FrameBytes(Ident(_server)));
+        for (int i = 0; i < messages; i++)
+        {
+            await first.ReadMessageAsync();
+        }
+
+        return ident;
+    }
+
     [Fact]
     public async Task After_a_fault_it_reconnects_answers_retries_and_replays_what_the_server_lacks_under_the_same_seqs()
     {
@@ -111,14 +125,7 @@ public class ClientReactionWireTests : IAsyncLifetime
     {
         IConnection toServer = A.ConnectTo(EntityType.Osd, _server);
         MessengerPair.SendNumbered(toServer, 0, 2);
-        ClientIdentFrame ident;
-        await using (RawMsgr2Peer first = await RawMsgr2Peer.AcceptAsync(_listener))
-        {
-            ident = (await first.ServeUntilSessionAsync()).As<ClientIdentFrame>();
-            await first.SendAsync(RawMsgr2Peer.FrameBytes(Ident(_server)));
-            await first.ReadMessageAsync();
-            await first.ReadMessageAsync();
-        }
+        ClientIdentFrame ident = await FirstSocketAsync(messages: 2);
 
         // Queued while the session is down, never acknowledged: a full reset drops them.
         MessengerPair.SendNumbered(toServer, 2, 4);
@@ -141,13 +148,7 @@ public class ClientReactionWireTests : IAsyncLifetime
     {
         IConnection toServer = A.ConnectTo(EntityType.Osd, _server);
         MessengerPair.SendNumbered(toServer, 0, 1);
-        ClientIdentFrame ident;
-        await using (RawMsgr2Peer first = await RawMsgr2Peer.AcceptAsync(_listener))
-        {
-            ident = (await first.ServeUntilSessionAsync()).As<ClientIdentFrame>();
-            await first.SendAsync(RawMsgr2Peer.FrameBytes(Ident(_server)));
-            await first.ReadMessageAsync();
-        }
+        ClientIdentFrame ident = await FirstSocketAsync(messages: 1);
 
         await using RawMsgr2Peer second = await RawMsgr2Peer.AcceptAsync(_listener);
         (await second.ServeUntilSessionAsync()).As<SessionReconnectFrame>();

@@ -85,7 +85,7 @@ public class LosslessSessionTests
         MessengerPair.SendNumbered(toB, 0, 10);
         await pair.RecB.WaitForAsync(10);
         MessengerConnection a = MessengerPair.Session(toB);
-        await Eventually.UntilAsync(() => a.Session.Unacked == 0, TimeSpan.FromSeconds(10), () => $"{a.Session.Unacked} unacked");
+        await MessengerPair.AllAckedAsync(toB);
 
         pair.CutA.CutAll();
         MessengerConnection b = MessengerPair.Session(Assert.Single(pair.B.Connections));
@@ -112,7 +112,7 @@ public class LosslessSessionTests
         MessengerPair.SendNumbered(toB, 0, 1);
         await pair.RecB.WaitForAsync(1);
         MessengerConnection a = MessengerPair.Session(toB);
-        await Eventually.UntilAsync(() => a.Session.Unacked == 0, TimeSpan.FromSeconds(10), () => $"{a.Session.Unacked} unacked");
+        await MessengerPair.AllAckedAsync(toB);
         pair.CutB.CutAll();
         await Eventually.UntilAsync(() => a.State == SessionState.Standby, TimeSpan.FromSeconds(10), () => $"a is {a.State}");
 
@@ -169,7 +169,7 @@ public class BufferAccountingTests
             pair.CutB.CutAll();
             await pair.RecB.WaitForAsync(Count);
             Assert.True(pair.RecB.Audit.Report(Count).IsPerfect);
-            await Eventually.UntilAsync(() => MessengerPair.Session(toB).Session.Unacked == 0, TimeSpan.FromSeconds(10), () => "acks outstanding");
+            await MessengerPair.AllAckedAsync(toB);
         }
 
         // Nothing else runs meanwhile (this collection runs alone): every buffer rented is back, and none twice.

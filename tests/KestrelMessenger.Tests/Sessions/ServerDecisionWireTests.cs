@@ -104,7 +104,7 @@ public class ServerDecisionWireTests : IAsyncLifetime
             (await acking.ReadFrameAsync()).As<SessionReconnectOkFrame>();
             Assert.Equal((1ul, 2ul), ((await acking.ReadMessageAsync()).Header.Seq, (await acking.ReadMessageAsync()).Header.Seq));
             await acking.SendAsync(RawMsgr2Peer.FrameBytes(new AckFrame(2)));
-            await Eventually.UntilAsync(() => session.Session.Unacked == 0, TimeSpan.FromSeconds(5), () => $"{session.Session.Unacked} unacked");
+            await MessengerPair.AllAckedAsync(session);
         }
 
         await using RawMsgr2Peer client = await RawMsgr2Peer.ConnectAsync(Server.EndPoint!);
@@ -188,18 +188,18 @@ public class ServerDecisionWireTests : IAsyncLifetime
     }
 
     /// <summary>A stream recorder whose dispatch can be held at a gate.</summary>
-    public sealed class GatedRecorder : StreamRecorder, IDispatcher
+    public sealed class GatedRecorder : StreamRecorder
     {
         public TaskCompletionSource? Gate { get; set; }
 
-        async ValueTask<bool> IDispatcher.DispatchAsync(Message message)
+        public override async ValueTask<bool> DispatchAsync(Message message)
         {
             if (Gate is { } gate && message.Tid is >= 3 and < 50)
             {
                 await gate.Task;
             }
 
-            return await DispatchAsync(message);
+            return await base.DispatchAsync(message);
         }
     }
 }
