@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using KestrelMessenger;
 using KestrelMessenger.Connections;
 using KestrelMessenger.Diagnostics;
@@ -36,7 +37,15 @@ if (options.Help)
     return 0;
 }
 
-return options.Role == "receive" ? await ReceiveAsync(options) : await RunAsync(options);
+try
+{
+    return options.Role == "receive" ? await ReceiveAsync(options) : await RunAsync(options);
+}
+catch (TimeoutException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 
 static WebApplication Build(string entity, uint nonce, int injectEvery, Action<MessengerOptions>? tweak, Action<ICephMessengerBuilder> dispatchers)
 {
@@ -98,6 +107,13 @@ static async Task<Outcome> RunOnceAsync(SoakOptions options, bool faults)
     int cutEvery = faults ? options.CutEvery : 0;
     int inject = faults ? options.Inject : 0;
     using Process receiver = StartReceiver(cutEvery, inject);
+
+    // The pass ends within --timeout, on Ctrl+C or SIGTERM, or when the receiver process goes: whatever happens, never a sender left running.
+    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.Timeout));
+    using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+    using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+    receiver.EnableRaisingEvents = true;
+    receiver.Exited += (_, _) => stop.Cancel();
     try
     {
         EntityAddr target = EntityAddr.Parse(await ReadListeningAsync(receiver));
@@ -114,16 +130,22 @@ static async Task<Outcome> RunOnceAsync(SoakOptions options, bool faults)
         {
             while (n - inbox.Progress >= options.Window)
             {
-                await inbox.Moved.WaitAsync(TimeSpan.FromMilliseconds(50)); // the receiver's progress opens the window
+                await inbox.Moved.WaitAsync(TimeSpan.FromMilliseconds(50), stop.Token); // the receiver's progress opens the window
             }
 
             session.SendMessage(new Message(SoakMessages.Data) { Tid = (ulong)n, Data = MessageBuffer.CopyOf(payload) });
         }
 
         session.SendMessage(new Message(SoakMessages.Done) { Tid = (ulong)options.Messages });
-        (SequenceReport report, int cuts) = await inbox.Report.Task.WaitAsync(TimeSpan.FromSeconds(options.Timeout));
+        (SequenceReport report, int cuts) = await inbox.Report.Task.WaitAsync(stop.Token);
         clock.Stop();
         return new Outcome(report, clock.Elapsed, cuts, counters.Injected, counters.Faults, counters.Replayed, counters.Resets);
+    }
+    catch (OperationCanceledException) when (stop.IsCancellationRequested)
+    {
+        throw new TimeoutException(receiver.HasExited
+            ? $"the receiver process exited ({receiver.ExitCode}) before the stream was done"
+            : $"the pass did not finish within {options.Timeout} s (or was interrupted)");
     }
     finally
     {

@@ -10,15 +10,17 @@ internal sealed record SoakOptions
 
           --messages N    messages to stream (1000000)
           --size BYTES    data segment of each (64)
-          --cut-every N   the receiver cuts its socket after a random number of messages received, N on average (500; 0: never)
+          --cut-every N   the receiver cuts its socket after a random number of messages received, N on average
+                          (200, which with the default window makes about one cut per 500 messages that takes effect; 0: never)
           --inject N      also ms_inject_socket_failures N on both messengers (0: off)
-          --window N      messages the sender may be ahead of the receiver's progress (10000)
+          --window N      messages the sender may be ahead of the receiver's progress (1000)
           --rounds R      passes of each kind (1)
           --no-baseline   skip the pass without faults
           --timeout S     give up on a pass after S seconds (600)
 
         Prints each pass: messages, time, messages/s, MB/s, and the receiver's audit (lost, duplicated,
-        reordered), with the faults for the faulty pass. Exits 3 when any pass lost, duplicated or reordered.
+        reordered), with the faults for the faulty pass. Exits 3 when any pass lost, duplicated or reordered,
+        2 when a pass did not finish (--timeout, Ctrl+C, SIGTERM, or the receiver process died).
         """;
 
     public string Role { get; init; } = "run";
@@ -27,11 +29,11 @@ internal sealed record SoakOptions
 
     public int Size { get; init; } = 64;
 
-    public int CutEvery { get; init; } = 500;
+    public int CutEvery { get; init; } = 200;
 
     public int Inject { get; init; }
 
-    public long Window { get; init; } = 10_000;
+    public long Window { get; init; } = 1_000;
 
     public int Rounds { get; init; } = 1;
 

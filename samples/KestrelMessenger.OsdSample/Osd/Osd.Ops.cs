@@ -38,19 +38,18 @@ public sealed partial class Osd
 
         // Asked for while dispatched, so ops on one object run in arrival order; usually free at once.
         ObjectId id = ObjectId.Of(request);
-        Task<IDisposable> entered = _gates.EnterAsync(id);
-        if (entered.IsCompletedSuccessfully)
+        if (_gates.TryEnter(id, out ObjectGates.Lease gate, out Task<ObjectGates.Lease>? wait))
         {
-            RunOp(request, id, entered.Result);
+            RunOp(request, id, gate);
             return;
         }
 
         // Another op on this object is in flight: keep the request (its buffers) until our turn.
         IDisposable kept = request.Retain();
-        _ = RunWhenEnteredAsync(request, id, entered, kept);
+        _ = RunWhenEnteredAsync(request, id, wait!, kept);
     }
 
-    private async Task RunWhenEnteredAsync(MOSDOp request, ObjectId id, Task<IDisposable> entered, IDisposable kept)
+    private async Task RunWhenEnteredAsync(MOSDOp request, ObjectId id, Task<ObjectGates.Lease> entered, IDisposable kept)
     {
         using (kept)
         {
@@ -63,7 +62,7 @@ public sealed partial class Osd
     /// only once its replica has applied it (<see cref="ReplicateAsync"/>), holding the object's gate
     /// meanwhile: so what a client was told succeeded is on both, and a write that fails is on neither.
     /// </summary>
-    private void RunOp(MOSDOp request, ObjectId id, IDisposable gate)
+    private void RunOp(MOSDOp request, ObjectId id, ObjectGates.Lease gate)
     {
         IConnection? client = request.Connection;
         OpOutcome? outcome = null;
@@ -109,7 +108,7 @@ public sealed partial class Osd
     }
 
     private async Task CommitAfterReplicationAsync(IConnection? client, MOSDOpReply reply, Task<ReplicaAck> replicated, ObjectId id, OpOutcome write,
-        UTime mtime, IDisposable gate, IDisposable kept)
+        UTime mtime, ObjectGates.Lease gate, IDisposable kept)
     {
         using (gate)
         using (kept)

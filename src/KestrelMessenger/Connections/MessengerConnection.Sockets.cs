@@ -14,21 +14,9 @@ internal sealed partial class MessengerConnection
     private ProtocolLoop? _socket;
     private ConnectAttempt? _attempt;
     private long _generation; // moves on whenever a socket or attempt stops being the session's own
-    private bool _replacing;
+    private bool _replacing; // an accepted socket's handshake has the session reserved (a take-over, or a new session)
     private TimeSpan _backoff;
     private DelayedDelivery? _delayed;
-
-    /// <summary>True while a socket from the peer is being swapped into this session.</summary>
-    internal bool Replacing
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _replacing;
-            }
-        }
-    }
 
     /// <summary>The msgr2 address to connect to the peer at, if it has one (a bound peer).</summary>
     internal EntityAddr? ConnectTarget => PeerAddrs.Msgr2 is { EndPoint.Port: > 0 } target ? target : null;
@@ -100,7 +88,7 @@ internal sealed partial class MessengerConnection
     internal bool HandleFault(FaultPhase phase, ConnectionFailure failure, string remote, object culprit)
     {
         FaultAction action;
-        long generation;
+        long generation = 0;
         lock (_lock)
         {
             if (State == SessionState.Closed || !Release(culprit))
@@ -108,28 +96,23 @@ internal sealed partial class MessengerConnection
                 return false;
             }
 
-            if (Lossy)
-            {
-                action = new FaultAction.Close();
-                generation = _generation;
-            }
-            else
+            if (!Lossy)
             {
                 List<OutgoingMessage> unacked = _session.TakeUnacked();
                 if (!_out.Requeue(unacked))
                 {
                     unacked.ForEach(m => m.Dispose());
                 }
+            }
 
-                action = FaultRules.OnFault(
-                    new SessionFault(phase, Lossy, _out.HasMessages, _out.KeepalivePending, Policy.Standby, Policy.Server, ConnectTarget is not null, _backoff),
-                    _owner.InitialBackoff, _owner.MaxBackoff);
+            action = FaultRules.OnFault(
+                new SessionFault(phase, Lossy, _out.HasMessages, _out.KeepalivePending, Policy.Standby, Policy.Server, ConnectTarget is not null, _backoff),
+                _owner.InitialBackoff, _owner.MaxBackoff);
+            if (action is not FaultAction.Close)
+            {
                 generation = ++_generation;
                 State = action is FaultAction.Standby ? SessionState.Standby : SessionState.Connecting;
-                if (action is FaultAction.Reconnect reconnect)
-                {
-                    _backoff = reconnect.Delay;
-                }
+                _backoff = action is FaultAction.Reconnect reconnect ? reconnect.Delay : _backoff;
             }
         }
 
