@@ -128,7 +128,8 @@ public class ReplicationTests
     [Fact]
     public async Task A_write_whose_replica_dies_meanwhile_fails_with_EAGAIN_applied_nowhere_and_the_resend_goes_on_degraded()
     {
-        await using LocalCluster cluster = Create(TransportKind.Memory, out IMessengerTransport transport);
+        // A grace long enough that the write is surely sent before heartbeats give the replica up, even on a busy machine.
+        await using LocalCluster cluster = Create(TransportKind.Memory, out IMessengerTransport transport, (_, o) => o.HeartbeatGrace = TimeSpan.FromSeconds(3));
         for (int id = 0; id < 3; id++)
         {
             await cluster.StartAsync(id);

@@ -117,75 +117,100 @@ internal sealed class ConnectionWriter(
         return session.UnackedBytes >= limits.OutQueueBytes ? 0 : Math.Clamp(room, 0, MaxMessagesPerFlush);
     }
 
+    /// <summary>
+    /// Writes one message. A replay goes under the seq it was first sent with; a new message takes the
+    /// next seq now (so priority order keeps seqs consecutive). A lossless session keeps what it writes,
+    /// encoded, until acknowledged (kept before it is written, as Ceph does: an ack can only name what is
+    /// already kept); a lossy one writes straight from the message and lets it go.
+    /// </summary>
     private void WriteMessage(PipeWriter output, DencWriter scratch, OutItem item)
     {
-        OutgoingMessage? message = item.Replay;
-        bool kept = false;
         try
         {
-            if (message is null)
+            if (item.Replay is OutgoingMessage replay)
             {
-                Message fresh = item.Fresh!;
+                owner.Metrics.MessageReplayed(owner.Name);
+                session.Sent(replay);
+                WriteFrame(output, replay.Seq, replay.Wire);
+                return;
+            }
+
+            Message fresh = item.Fresh!;
+            if (lossless)
+            {
+                OutgoingMessage kept;
                 try
                 {
-                    message = fresh.Encode(scratch, features);
+                    kept = fresh.Encode(scratch, features);
                 }
                 finally
                 {
                     fresh.Dispose();
                 }
 
-                if (!owner.FrameLimits.Fits(MessageHeader.Length, message.Front.Length, message.Middle.Length, message.Data.Length))
+                if (!Fits(kept.Wire))
                 {
-                    // Sending it would only make a peer with our limits close the connection: drop this one message, loudly.
-                    MessengerLog.MessageTooLarge(owner.Logger, owner.Name, message.ToString(), "peer");
+                    kept.Dispose();
                     return;
                 }
-            }
-            else
-            {
-                owner.Metrics.MessageReplayed(owner.Name);
+
+                kept.Seq = ++session.OutSeq;
+                session.Sent(kept);
+                WriteFrame(output, kept.Seq, kept.Wire);
+                return;
             }
 
-            // New messages take the next seq at write time (so priority order keeps seqs consecutive); a replay
-            // keeps the seq it was first sent under, so the peer, which drops what it already has, sees each once.
-            if (item.Replay is null)
+            MessageBuffer? gathered = null;
+            try
             {
-                message.Seq = ++session.OutSeq;
+                WireMessage wire = fresh.Borrow(scratch, features, out gathered);
+                if (Fits(wire))
+                {
+                    WriteFrame(output, ++session.OutSeq, wire);
+                }
             }
-
-            var header = new MessageHeader
+            finally
             {
-                Seq = message.Seq,
-                Tid = message.Tid,
-                Type = message.Type,
-                Priority = message.Priority,
-                Version = message.Version,
-                DataOffset = message.DataOffset,
-                AckSeq = session.InSeq,
-                Flags = MessageHeader.DefaultFlags,
-                CompatVersion = message.CompatVersion,
-            };
-            header.Write(_header);
-            if (lossless)
-            {
-                // Kept before it is written, as Ceph does: an ack can only name what is already in the sent list.
-                session.Sent(message);
-                kept = true;
+                gathered?.Dispose();
+                fresh.Dispose();
             }
-
-            long before = output.UnflushedBytes;
-            codec.Write(output, Tag.Message, _header, message.Front.Sequence, message.Middle.Sequence, message.Data.Sequence);
-            owner.Metrics.MessageSent(owner.Name, output.UnflushedBytes - before);
         }
         finally
         {
             queue.Written(item.Size);
-            if (!kept)
-            {
-                message?.Dispose();
-            }
         }
+    }
+
+    /// <summary>Sending a message longer than the frame limits would only make a peer with our limits close the connection: drop it, loudly.</summary>
+    private bool Fits(in WireMessage message)
+    {
+        if (owner.FrameLimits.Fits(MessageHeader.Length, message.Front.Length, message.Middle.Length, message.Data.Length))
+        {
+            return true;
+        }
+
+        MessengerLog.MessageTooLarge(owner.Logger, owner.Name, message.ToString(), "peer");
+        return false;
+    }
+
+    private void WriteFrame(PipeWriter output, ulong seq, in WireMessage message)
+    {
+        var header = new MessageHeader
+        {
+            Seq = seq,
+            Tid = message.Tid,
+            Type = message.Type,
+            Priority = message.Priority,
+            Version = message.Version,
+            DataOffset = message.DataOffset,
+            AckSeq = session.InSeq,
+            Flags = MessageHeader.DefaultFlags,
+            CompatVersion = message.CompatVersion,
+        };
+        header.Write(_header);
+        long before = output.UnflushedBytes;
+        codec.Write(output, Tag.Message, _header, message.Front, message.Middle, message.Data);
+        owner.Metrics.MessageSent(owner.Name, output.UnflushedBytes - before);
     }
 
     private void WriteControl(PipeWriter output, DencWriter payload, IControlFrame frame)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.Messages;
@@ -95,6 +96,26 @@ public class Message : IDisposable
         MessageBuffer data = EncodesPayload ? EncodeData() : Data.Share();
         (ushort version, ushort compat) = EncodingVersion;
         return new OutgoingMessage(Type, version, compat, Priority, Tid, DataOffset, front, Middle.Share(), data);
+    }
+
+    /// <summary>
+    /// The message as it goes on the wire, borrowed for one write (a lossy session's: nothing kept): the front
+    /// as encoded into <paramref name="scratch"/> (typed) or as set, the segments as they are. A typed
+    /// message's gathered data may be a buffer of its own, handed out in <paramref name="gathered"/> to
+    /// dispose after the write.
+    /// </summary>
+    internal WireMessage Borrow(DencWriter scratch, ulong features, out MessageBuffer? gathered)
+    {
+        gathered = null;
+        if (!EncodesPayload)
+        {
+            return new WireMessage(Type, Version, CompatVersion, Priority, Tid, DataOffset, Front.Sequence, Middle.Sequence, Data.Sequence);
+        }
+
+        var front = new ReadOnlySequence<byte>(EncodeFront(scratch, features));
+        gathered = EncodeData();
+        (ushort version, ushort compat) = EncodingVersion;
+        return new WireMessage(Type, version, compat, Priority, Tid, DataOffset, front, Middle.Sequence, gathered.Sequence);
     }
 
     /// <summary>The front alone, as <see cref="Encode"/> makes it (for typed messages, valid until <paramref name="scratch"/> is reused).</summary>

@@ -1,4 +1,19 @@
+using System.Buffers;
+
 namespace KestrelMessenger.Messages;
+
+/// <summary>
+/// A message's frame contents as the writer takes them: the header fields and the three segments. For a
+/// lossy session they are borrowed from the message for one write; a lossless one holds them in an
+/// <see cref="OutgoingMessage"/>.
+/// </summary>
+internal readonly record struct WireMessage(
+    ushort Type, ushort Version, ushort CompatVersion, ushort Priority, ulong Tid, ushort DataOffset,
+    ReadOnlySequence<byte> Front, ReadOnlySequence<byte> Middle, ReadOnlySequence<byte> Data)
+{
+    public override string ToString() =>
+        $"{MessageTypes.Name(Type)}({Type}) v{Version} tid {Tid} prio {Priority} front {Front.Length} middle {Middle.Length} data {Data.Length}";
+}
 
 /// <summary>
 /// A message as encoded for the wire: header fields and the three segments, each a reference of its own.
@@ -29,6 +44,9 @@ internal sealed class OutgoingMessage(
 
     /// <summary>The session seq it was sent under (0 until first written).</summary>
     public ulong Seq { get; set; }
+
+    /// <summary>What the writer writes.</summary>
+    public WireMessage Wire => new(Type, Version, CompatVersion, Priority, Tid, DataOffset, Front.Sequence, Middle.Sequence, Data.Sequence);
 
     /// <summary>Bytes it holds: its segments.</summary>
     public long Length => (long)Front.Length + Middle.Length + Data.Length;

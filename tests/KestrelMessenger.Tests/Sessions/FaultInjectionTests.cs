@@ -11,6 +11,7 @@ using Microsoft.Extensions.Options;
 namespace KestrelMessenger.Tests.Sessions;
 
 /// <summary>Ceph's ms_inject_* options, and a bounded run under injected socket failures that loses nothing.</summary>
+[Collection(nameof(CpuHeavy))]
 public class FaultInjectionTests
 {
     public static TheoryData<TransportKind> Transports => new() { TransportKind.Memory, TransportKind.Tcp };
