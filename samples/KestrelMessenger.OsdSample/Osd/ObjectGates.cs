@@ -14,18 +14,6 @@ public sealed class ObjectGates
     private readonly Dictionary<ObjectId, Entry> _entries = [];
     private readonly Stack<Entry> _spare = new();
 
-    /// <summary>Objects with an op in flight or waiting.</summary>
-    public int Busy
-    {
-        get
-        {
-            lock (_entries)
-            {
-                return _entries.Count;
-            }
-        }
-    }
-
     /// <summary>
     /// Queues for <paramref name="id"/>'s gate: true with the lease at once when it is free; otherwise false,
     /// and <paramref name="wait"/> completes with the lease when the ops before this one are done.

@@ -84,8 +84,38 @@ public sealed partial class Osd
 
         UTime mtime = request.Mtime == default ? UTime.Now : request.Mtime; // Ceph stamps the client's mtime
         Task<ReplicaAck> replicated = ReplicateAsync(id, write.Mutations, mtime, write.SnapSeq);
+        if (replicated.IsCompletedSuccessfully)
+        {
+            // No replica to wait for (alone, or degraded): commit now, on the dispatch thread.
+            Commit(reply, replicated.Result, id, write, mtime);
+            gate.Dispose();
+            client?.SendMessage(reply);
+            return;
+        }
+
         IDisposable kept = request.Retain(); // the mutations' bytes are the request's data segment
         _ = CommitAfterReplicationAsync(client, reply, replicated, id, write, mtime, gate, kept);
+    }
+
+    /// <summary>Applies the write on the primary once the replica has (or says why not, in the reply).</summary>
+    private void Commit(MOSDOpReply reply, ReplicaAck ack, ObjectId id, OpOutcome write, UTime mtime)
+    {
+        try
+        {
+            if (ack.Result == 0)
+            {
+                store.Apply(id, write.Mutations, mtime, write.SnapSeq);
+            }
+            else
+            {
+                reply.Result = ack.Result; // applied nowhere: the client hears why, and -EAGAIN makes it resend
+            }
+        }
+        catch (Exception e)
+        {
+            OpLog.OpFailed(logger, e, Id, reply.ToString());
+            reply.Result = Errno.EIO;
+        }
     }
 
     /// <summary>Whatever goes wrong while running the ops, the client gets an answer: -EIO, with no op's data.</summary>
@@ -113,23 +143,18 @@ public sealed partial class Osd
         using (gate)
         using (kept)
         {
+            ReplicaAck ack;
             try
             {
-                ReplicaAck ack = await replicated;
-                if (ack.Result == 0)
-                {
-                    store.Apply(id, write.Mutations, mtime, write.SnapSeq);
-                }
-                else
-                {
-                    reply.Result = ack.Result; // applied nowhere: the client hears why, and -EAGAIN makes it resend
-                }
+                ack = await replicated;
             }
             catch (Exception e)
             {
                 OpLog.OpFailed(logger, e, Id, reply.ToString());
-                reply.Result = Errno.EIO;
+                ack = new ReplicaAck(Errno.EIO);
             }
+
+            Commit(reply, ack, id, write, mtime);
         }
 
         client?.SendMessage(reply);

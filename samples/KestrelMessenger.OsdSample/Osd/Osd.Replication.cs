@@ -50,7 +50,7 @@ public sealed partial class Osd
         OsdInfo? replica = map.ReplicaOf(Id);
         if (replica is null || heartbeats.FailedPeers.Contains(replica.Id))
         {
-            return Task.FromResult(ReplicaAck.Applied);
+            return NoReplica;
         }
 
         ulong tid = (ulong)Interlocked.Increment(ref _nextRepTid);
@@ -82,6 +82,8 @@ public sealed partial class Osd
             return new ReplicaAck(Errno.EAGAIN);
         }
     }
+
+    private static readonly Task<ReplicaAck> NoReplica = Task.FromResult(ReplicaAck.Applied);
 
     /// <summary>The replica can no longer answer what was sent to it: those writes fail (applied nowhere on our side) with -EAGAIN.</summary>
     private void FailRepOps(Func<PendingRepOp, bool> lost, string why)

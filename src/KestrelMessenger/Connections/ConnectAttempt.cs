@@ -75,18 +75,6 @@ internal sealed class ConnectAttempt(MessengerConnection session, EntityAddr tar
         transport?.Abort(new ConnectionAbortedException(reason));
     }
 
-    /// <summary>True once <see cref="Abort"/> was called.</summary>
-    public bool IsAborted
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _aborted is not null;
-            }
-        }
-    }
-
     /// <summary>The session took the socket into READY.</summary>
     public void MarkReady() => ReachedReady = true;
 
