@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using KestrelMessenger.Connections;
 using KestrelMessenger.Diagnostics;
+using KestrelMessenger.Hosting;
 using KestrelMessenger.Messages.Osd;
 using KestrelMessenger.OsdSample.Demo;
 using KestrelMessenger.OsdSample.Osd;
@@ -87,7 +88,16 @@ public class ReplicationTests
             string name = $"obj{i}";
             byte[] data = new byte[1 + Random.Shared.Next(4096)];
             Random.Shared.NextBytes(data);
-            MOSDOpReply reply = await client.SendAsync(cluster.Map.PrimaryFor(name), name, OsdClient.Write(0, data));
+            MOSDOpReply reply;
+            try
+            {
+                reply = await client.SendAsync(cluster.Map.PrimaryFor(name), name, OsdClient.Write(0, data));
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"{name} got no reply; the cluster sessions: {Sessions(cluster)}");
+            }
+
             results.Add(reply.Result);
             written[name] = data;
         });
@@ -104,6 +114,9 @@ public class ReplicationTests
 
         Assert.True(Interlocked.Read(ref injected) >= 10, $"only {injected} socket failures were injected");
     }
+
+    private static string Sessions(LocalCluster cluster) => string.Join("; ", cluster.Running.Select(id =>
+        $"osd.{id}: " + string.Join(", ", cluster.Host(id).Services.GetMessenger("cluster").Connections.Select(c => c.ToString()))));
 
     [Fact]
     public async Task A_write_the_replica_refuses_is_applied_nowhere_and_the_client_hears_the_replicas_errno()

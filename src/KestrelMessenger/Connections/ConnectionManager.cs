@@ -131,10 +131,13 @@ internal sealed class ConnectionManager(IConnectionOwner owner)
             case ExistingConnectionVerdict.Stale:
                 return new AcceptStep.Stale();
             case ExistingConnectionVerdict.Reuse r:
-                await owner.Injection.InternalDelayAsync(ct);
-                return await reuse!.TakeOverAsync()
-                    ? new AcceptStep.Ident(reuse, reuse.AcceptIdent(ident, resetFirst: r.ResetSession))
-                    : new AcceptStep.Stale();
+                return await Reserved(reuse!, async () =>
+                {
+                    await owner.Injection.InternalDelayAsync(ct);
+                    return await reuse!.TakeOverAsync()
+                        ? new AcceptStep.Ident(reuse, reuse.AcceptIdent(ident, resetFirst: r.ResetSession))
+                        : new AcceptStep.Stale();
+                });
         }
 
         return new AcceptStep.Ident(created!, created!.AcceptIdent(ident, resetFirst: false));
@@ -176,16 +179,37 @@ internal sealed class ConnectionManager(IConnectionOwner owner)
             case ReconnectVerdict.Wait:
                 return new AcceptStep.Wait();
             case ReconnectVerdict.Accept accept:
-                await owner.Injection.InternalDelayAsync(ct);
-                if (!await existing!.TakeOverAsync())
+                return await Reserved(existing!, async () =>
                 {
-                    return new AcceptStep.Reply(new SessionResetFrame(Full: true)); // closed meanwhile: nothing to resume
-                }
+                    await owner.Injection.InternalDelayAsync(ct);
+                    if (!await existing!.TakeOverAsync())
+                    {
+                        return new AcceptStep.Reply(new SessionResetFrame(Full: true)); // closed meanwhile: nothing to resume
+                    }
 
-                (ulong inSeq, HandshakeResult established) = existing.AcceptReconnect(reconnect, accept.ConnectSeq);
-                return new AcceptStep.ReconnectOk(existing, inSeq, established);
+                    (ulong inSeq, HandshakeResult established) = existing.AcceptReconnect(reconnect, accept.ConnectSeq);
+                    return new AcceptStep.ReconnectOk(existing, inSeq, established);
+                });
             default:
                 throw new InvalidOperationException($"unexpected reconnect verdict {verdict}");
+        }
+    }
+
+    /// <summary>
+    /// Runs the take-over of a session the decision reserved for this socket; if it fails on the way (the
+    /// handshake's deadline, a transport error), the reservation is given back, or the session would stay
+    /// reserved for a socket that never comes.
+    /// </summary>
+    private static async ValueTask<AcceptStep> Reserved(MessengerConnection session, Func<Task<AcceptStep>> takeOver)
+    {
+        try
+        {
+            return await takeOver();
+        }
+        catch (Exception e)
+        {
+            session.AbandonAccept(new ConnectionFailure(FailureKind.Local, $"taking the session over failed: {e.Message}"));
+            throw;
         }
     }
 

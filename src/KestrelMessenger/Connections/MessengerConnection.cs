@@ -270,5 +270,7 @@ internal sealed partial class MessengerConnection : IConnection
 
     private void WakeWriter() => _wakeWriter.Writer.TryWrite(true);
 
-    public override string ToString() => $"{PeerName} {PeerAddrs}";
+    /// <summary>The peer, and where the session is (for logs and diagnostics).</summary>
+    public override string ToString() =>
+        $"{PeerName} {PeerAddrs} [{State}{(Lossy ? ", lossy" : "")}, queued {_out.Count} (replay {_out.ReplayCount}), unacked {_session.Unacked}, out_seq {_session.OutSeq}, in_seq {_session.InSeq}, cs {_session.ConnectSeq}]";
 }
