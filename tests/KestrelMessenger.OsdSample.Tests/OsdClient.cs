@@ -22,7 +22,8 @@ public sealed class OsdClient(IMessengerTransport transport) : IAsyncDisposable
         return request;
     }
 
-    public Task<MOSDOpReply> SendAsync(OsdInfo osd, MOSDOp request) => _objecter.SubmitAsync(osd.Public, request).WaitAsync(TimeSpan.FromSeconds(15));
+    public Task<MOSDOpReply> SendAsync(OsdInfo osd, MOSDOp request, TimeSpan? timeout = null) =>
+        _objecter.SubmitAsync(osd.Public, request).WaitAsync(timeout ?? TimeSpan.FromSeconds(15));
 
     public static OsdOp Write(ulong offset, byte[] data)
     {

@@ -91,7 +91,9 @@ public class ReplicationTests
             MOSDOpReply reply;
             try
             {
-                reply = await client.SendAsync(cluster.Map.PrimaryFor(name), name, OsdClient.Write(0, data));
+                // A busy machine and a fault every few dozen socket operations can make one write slow: a minute,
+                // not the usual 15 s, before it counts as stuck (its replica wait alone may take 30 s).
+                reply = await client.SendAsync(cluster.Map.PrimaryFor(name), client.Request(name, OsdClient.Write(0, data)), TimeSpan.FromSeconds(60));
             }
             catch (TimeoutException)
             {
