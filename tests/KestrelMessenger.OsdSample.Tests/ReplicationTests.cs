@@ -21,35 +21,15 @@ public class ReplicationTests
 {
     private const int EINVAL = -22;
 
-    private static LocalCluster Create(TransportKind transport, out IMessengerTransport clientTransport, Action<int, OsdOptions>? tune = null, Action<int, WebApplicationBuilder>? customize = null)
-    {
-        var memory = new MemoryTransport();
-        clientTransport = transport == TransportKind.Memory ? memory : new SocketMessengerTransport(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
-        return new LocalCluster(
-            id =>
-            {
-                var o = new OsdOptions
-                {
-                    Id = id,
-                    HeartbeatInterval = TimeSpan.FromMilliseconds(200),
-                    HeartbeatGrace = TimeSpan.FromSeconds(1.5),
-                    InitialBackoff = TimeSpan.FromMilliseconds(20),
-                    MaxBackoff = TimeSpan.FromMilliseconds(300),
-                };
-                tune?.Invoke(id, o);
-                return o;
-            },
-            (id, b) =>
-            {
-                b.Logging.SetMinimumLevel(LogLevel.Warning);
-                if (transport == TransportKind.Memory)
-                {
-                    b.Services.AddSingleton<IMessengerTransport>(memory);
-                }
-
-                customize?.Invoke(id, b);
-            });
-    }
+    // Quick reconnects, and a replica wait longer than a lossless session takes to come back from a fault.
+    private static LocalCluster Create(TransportKind transport, out IMessengerTransport clientTransport, Action<int, OsdOptions>? tune = null, Action<int, WebApplicationBuilder>? customize = null) =>
+        Clusters.Create(transport, out clientTransport, tune: (id, o) =>
+        {
+            o.InitialBackoff = TimeSpan.FromMilliseconds(20);
+            o.MaxBackoff = TimeSpan.FromMilliseconds(300);
+            o.ReplicationTimeout = TimeSpan.FromSeconds(30);
+            tune?.Invoke(id, o);
+        }, customize: customize);
 
     [Theory]
     [MemberData(nameof(Clusters.Transports), MemberType = typeof(Clusters))]
