@@ -39,9 +39,12 @@ public class HeartbeatTests
         await cluster.StopAsync(1);
         await Clusters.EventuallyAsync(() => watcher.Heartbeats.FailedPeers.Contains(1), grace * 3, "osd.1 reported failed");
         TimeSpan detection = DateTime.UtcNow - stopped;
-        Assert.InRange(detection, grace * 0.9, grace + TimeSpan.FromSeconds(1.5)); // within grace plus a couple of intervals
         HeartbeatEvent failed = Assert.Single(events);
         Assert.True(failed is { Failed: true, Peer: 1, Observer: 0 });
+        // The grace counts from the last reply, which came up to one ping interval (200 ms) before the stop:
+        // the peer was silent for at least the grace, and the report came within the grace plus a few intervals.
+        Assert.True(failed.Silence >= grace, $"reported after {failed.Silence} of silence, before the grace");
+        Assert.InRange(detection, grace - TimeSpan.FromMilliseconds(400), grace + TimeSpan.FromSeconds(1.5));
 
         await cluster.StartAsync(1); // a fresh nonce and fresh ports, published in the map
         await Clusters.EventuallyAsync(() => watcher.Heartbeats.FailedPeers.Count == 0, TimeSpan.FromSeconds(10), "osd.1 reported up again");
