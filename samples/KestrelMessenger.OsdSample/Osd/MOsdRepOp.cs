@@ -37,25 +37,33 @@ public sealed class MOsdRepOp : Message
     /// <summary>The transaction. When decoded, each step's data is a slice of <see cref="Message.Data"/>.</summary>
     public List<Mutation> Mutations { get; } = [];
 
-    /// <summary>A repop for <paramref name="mutations"/>, with their bytes copied into its own data segment.</summary>
-    public static MOsdRepOp For(ObjectId id, IReadOnlyList<Mutation> mutations, UTime mtime, ulong snapSeq)
+    /// <summary>
+    /// A repop for <paramref name="mutations"/>. Its data segment is their bytes in step order, shared with
+    /// <paramref name="source"/> (the client's request) where they lie in it, copied otherwise; each step
+    /// views its own bytes, which the repop keeps alive as long as it lives.
+    /// </summary>
+    public static MOsdRepOp For(ObjectId id, IReadOnlyList<Mutation> mutations, UTime mtime, ulong snapSeq, MessageBuffer? source = null)
     {
         ArgumentNullException.ThrowIfNull(mutations);
-        byte[] data = new byte[mutations.Sum(m => (long)m.Data.Length)];
         var repop = new MOsdRepOp { Object = id, MTime = mtime, SnapSeq = snapSeq };
-        int at = 0;
-        foreach (Mutation m in mutations)
+        var parts = new List<MessageBuffer>(mutations.Count);
+        try
         {
-            m.Data.Span.CopyTo(data.AsSpan(at));
-            at += m.Data.Length;
-        }
+            foreach (Mutation m in mutations)
+            {
+                MessageBuffer part = source is not null && source.TryShare(m.Data, out MessageBuffer? shared) ? shared : MessageBuffer.CopyOf(m.Data.Span);
+                parts.Add(part);
+                repop.Mutations.Add(m with { Data = part.Memory });
+            }
 
-        repop.Data = MessageBuffer.CopyOf(data);
-        at = 0;
-        foreach (Mutation m in mutations)
+            repop.Data = MessageBuffer.Concat([.. parts]);
+        }
+        finally
         {
-            repop.Mutations.Add(m with { Data = repop.Data.Memory.Slice(at, m.Data.Length) });
-            at += m.Data.Length;
+            foreach (MessageBuffer part in parts)
+            {
+                part.Dispose(); // the data segment holds its own references
+            }
         }
 
         return repop;

@@ -1,16 +1,18 @@
 using System.Collections.Concurrent;
+using KestrelMessenger.Messages;
 using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.OsdSample.Osd;
 
-/// <summary>An object's bytes and metadata (guarded by the store's lock for its id).</summary>
-public sealed class StoredObject
+/// <summary>
+/// An object's bytes and metadata (guarded by the store's lock for its id). The bytes are a shared,
+/// immutable buffer: a write makes a new one (sharing the client's bytes where it can) and releases the
+/// old, so a reply or a repop still holding the old bytes never sees them change.
+/// </summary>
+internal sealed class StoredObject
 {
-    /// <summary>The object's bytes; only the first <see cref="Size"/> are in use.</summary>
-    public byte[] Data { get; set; } = [];
-
-    /// <summary>Length in use.</summary>
-    public int Size { get; set; }
+    /// <summary>The object's bytes.</summary>
+    public MessageBuffer Data { get; set; } = MessageBuffer.Empty;
 
     /// <summary>Last modification.</summary>
     public UTime MTime { get; set; }
@@ -21,9 +23,14 @@ public sealed class StoredObject
 
 /// <summary>
 /// What an op sees of an object: its bytes, mtime and snapset seq. <see cref="Data"/> aliases the
-/// store's buffer, so it is valid only while the caller holds <see cref="ObjectStore.LockFor"/>.
+/// store's buffer, so it is valid only while the caller holds <see cref="ObjectStore.LockFor"/>; a caller
+/// that needs the bytes longer takes a reference of its own from <see cref="Buffer"/>.
 /// </summary>
-public sealed record ObjectView(ReadOnlyMemory<byte> Data, UTime MTime, ulong SnapSeq = 0)
+/// <param name="Data">The object's bytes.</param>
+/// <param name="MTime">Last modification.</param>
+/// <param name="SnapSeq">The snapset seq.</param>
+/// <param name="Buffer">The store's buffer that <paramref name="Data"/> views (null for a view made elsewhere).</param>
+public sealed record ObjectView(ReadOnlyMemory<byte> Data, UTime MTime, ulong SnapSeq = 0, MessageBuffer? Buffer = null)
 {
     /// <summary>Object size in bytes.</summary>
     public ulong Size => (ulong)Data.Length;
@@ -52,7 +59,7 @@ public sealed class ObjectStore
 
     /// <summary>The object as it is now, or null when absent (hold <see cref="LockFor"/> while using it).</summary>
     public ObjectView? Get(ObjectId id) =>
-        _objects.TryGetValue(id, out StoredObject? o) ? new ObjectView(o.Data.AsMemory(0, o.Size), o.MTime, o.SnapSeq) : null;
+        _objects.TryGetValue(id, out StoredObject? o) ? new ObjectView(o.Data.Memory, o.MTime, o.SnapSeq, o.Data) : null;
 
     /// <summary>A copy of the object's bytes, or null when absent.</summary>
     public byte[]? Read(ObjectId id)
@@ -77,8 +84,10 @@ public sealed class ObjectStore
     /// stamps <paramref name="mtime"/> and the snapset seq <paramref name="snapSeq"/> on the result (Ceph sets the
     /// snapset seq to the write's snap context seq). The steps must be
     /// valid (<see cref="Mutation.IsValid"/>); the caller checks them first, so this cannot fail halfway.
+    /// When the steps' data lies in <paramref name="source"/> (the request's or repop's data segment), the
+    /// store keeps references to those bytes instead of copying them where a step replaces the whole object.
     /// </summary>
-    public void Apply(ObjectId id, IReadOnlyList<Mutation> mutations, UTime mtime, ulong snapSeq)
+    public void Apply(ObjectId id, IReadOnlyList<Mutation> mutations, UTime mtime, ulong snapSeq, MessageBuffer? source = null)
     {
         ArgumentNullException.ThrowIfNull(mutations);
         if (mutations.Any(m => !m.IsValid((ulong)Array.MaxLength)))
@@ -93,12 +102,18 @@ public sealed class ObjectStore
             {
                 if (m.Kind == MutationKind.Delete)
                 {
+                    o?.Data.Dispose();
                     o = null;
                     continue;
                 }
 
                 o ??= new StoredObject();
-                ApplyTo(o, m);
+                MessageBuffer next = ApplyTo(o.Data, m, source);
+                if (!ReferenceEquals(next, o.Data))
+                {
+                    o.Data.Dispose();
+                    o.Data = next;
+                }
             }
 
             if (o is null)
@@ -122,56 +137,51 @@ public sealed class ObjectStore
         }
     }
 
-    private static void ApplyTo(StoredObject o, Mutation m)
+    /// <summary>The object's bytes after <paramref name="m"/>: <paramref name="bytes"/> itself when nothing changes, a new buffer otherwise.</summary>
+    private static MessageBuffer ApplyTo(MessageBuffer bytes, Mutation m, MessageBuffer? source)
     {
+        int size = bytes.Length;
         switch (m.Kind)
         {
-            case MutationKind.Write:
-                Resize(o, Math.Max(o.Size, (int)m.Offset + m.Data.Length));
-                m.Data.Span.CopyTo(o.Data.AsSpan((int)m.Offset));
-                break;
             case MutationKind.WriteFull:
-                o.Size = 0;
-                Resize(o, m.Data.Length);
-                m.Data.Span.CopyTo(o.Data);
-                break;
+                return Keep(m.Data, source);
+            case MutationKind.Write when m.Offset == 0 && m.Data.Length >= size:
+                return Keep(m.Data, source); // the write covers the whole object: its bytes are the object
+            case MutationKind.Write:
+                int end = Math.Max(size, (int)m.Offset + m.Data.Length);
+                return Rebuild(bytes, end, m);
+            case MutationKind.Truncate when (int)m.Offset <= size:
+                return (int)m.Offset == size ? bytes : bytes.Slice(0, (int)m.Offset); // bytes past the cut are gone for good
             case MutationKind.Truncate:
-                if ((int)m.Offset < o.Size)
-                {
-                    o.Size = (int)m.Offset;
-                }
-                else
-                {
-                    Resize(o, (int)m.Offset);
-                }
-
-                break;
-            case MutationKind.Zero:
-                if ((long)m.Offset < o.Size)
-                {
-                    o.Data.AsSpan((int)m.Offset, (int)Math.Min(m.Length, (ulong)(o.Size - (int)m.Offset))).Clear();
-                }
-
-                break;
+                return Rebuild(bytes, (int)m.Offset, m);
+            case MutationKind.Zero when (long)m.Offset < size:
+                return Rebuild(bytes, size, m);
+            default:
+                return bytes; // create, or a zero past the end
         }
     }
 
-    /// <summary>Grows <paramref name="o"/> to <paramref name="size"/> bytes; bytes past the old size read as zero.</summary>
-    private static void Resize(StoredObject o, int size)
-    {
-        if (size > o.Data.Length)
-        {
-            byte[] grown = new byte[Math.Max(size, (int)Math.Min(o.Data.Length * 2L, Array.MaxLength))];
-            o.Data.AsSpan(0, o.Size).CopyTo(grown);
-            o.Data = grown;
-        }
-        else if (size > o.Size)
-        {
-            o.Data.AsSpan(o.Size, size - o.Size).Clear(); // bytes a truncate cut off must not come back
-        }
+    /// <summary>A reference to the step's bytes: shared when they lie in <paramref name="source"/>, copied otherwise.</summary>
+    private static MessageBuffer Keep(ReadOnlyMemory<byte> data, MessageBuffer? source) =>
+        source is not null && source.TryShare(data, out MessageBuffer? shared) ? shared : MessageBuffer.CopyOf(data.Span);
 
-        o.Size = Math.Max(o.Size, size);
-    }
+    /// <summary>A new buffer of <paramref name="size"/> bytes: the old bytes that remain, zeros past them, then the step on top.</summary>
+    private static MessageBuffer Rebuild(MessageBuffer bytes, int size, Mutation m) =>
+        MessageBuffer.Create(size, (bytes, m), static (into, state) =>
+        {
+            (MessageBuffer old, Mutation step) = state;
+            int kept = Math.Min(old.Length, into.Length);
+            old.Span[..kept].CopyTo(into);
+            into[kept..].Clear();
+            if (step.Kind == MutationKind.Write)
+            {
+                step.Data.Span.CopyTo(into[(int)step.Offset..]);
+            }
+            else if (step.Kind == MutationKind.Zero)
+            {
+                into.Slice((int)step.Offset, (int)Math.Min(step.Length, (ulong)(into.Length - (int)step.Offset))).Clear();
+            }
+        });
 
     /// <summary>
     /// Up to <paramref name="limit"/> objects of <paramref name="pool"/> from <paramref name="from"/> (inclusive)

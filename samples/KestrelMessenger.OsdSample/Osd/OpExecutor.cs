@@ -1,3 +1,4 @@
+using KestrelMessenger.Messages;
 using KestrelMessenger.Messages.Osd;
 using KestrelMessenger.Wire;
 
@@ -173,9 +174,21 @@ internal static class OpExecutor
             return Errno.E2BIG;
         }
 
-        byte[] data = new byte[length];
-        obj.Read(op.Offset, data);
-        op.OutData = data;
+        if (length == 0)
+        {
+            op.OutData = default;
+        }
+        else if (obj.Mutations.Count == 0 && obj.Stored?.Buffer is { } kept)
+        {
+            // Nothing staged: the reply carries a reference to the stored bytes (which a later write
+            // replaces rather than changes), so a read copies nothing until the frame is written.
+            op.SetOutData(kept.Slice((int)op.Offset, (int)length));
+        }
+        else
+        {
+            op.SetOutData(MessageBuffer.Create((int)length, (obj, op.Offset), static (into, state) => state.obj.Read(state.Offset, into)));
+        }
+
         op.Length = length;
         budget -= (long)length;
         return 0;

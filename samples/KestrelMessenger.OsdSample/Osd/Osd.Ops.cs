@@ -83,28 +83,29 @@ public sealed partial class Osd
         }
 
         UTime mtime = request.Mtime == default ? UTime.Now : request.Mtime; // Ceph stamps the client's mtime
-        Task<ReplicaAck> replicated = ReplicateAsync(id, write.Mutations, mtime, write.SnapSeq);
+        Task<ReplicaAck> replicated = ReplicateAsync(id, write.Mutations, mtime, write.SnapSeq, request.Data);
         if (replicated.IsCompletedSuccessfully)
         {
             // No replica to wait for (alone, or degraded): commit now, on the dispatch thread.
-            Commit(reply, replicated.Result, id, write, mtime);
+            Commit(reply, replicated.Result, id, write, mtime, request.Data);
             gate.Dispose();
             client?.SendMessage(reply);
             return;
         }
 
         IDisposable kept = request.Retain(); // the mutations' bytes are the request's data segment
-        _ = CommitAfterReplicationAsync(client, reply, replicated, id, write, mtime, gate, kept);
+        _ = CommitAfterReplicationAsync(client, reply, replicated, id, write, mtime, gate, kept, request.Data);
     }
 
     /// <summary>Applies the write on the primary once the replica has (or says why not, in the reply).</summary>
-    private void Commit(MOSDOpReply reply, ReplicaAck ack, ObjectId id, OpOutcome write, UTime mtime)
+    /// <remarks>The mutations' bytes lie in <paramref name="source"/>, the request's data segment, which the store may share.</remarks>
+    private void Commit(MOSDOpReply reply, ReplicaAck ack, ObjectId id, OpOutcome write, UTime mtime, MessageBuffer source)
     {
         try
         {
             if (ack.Result == 0)
             {
-                store.Apply(id, write.Mutations, mtime, write.SnapSeq);
+                store.Apply(id, write.Mutations, mtime, write.SnapSeq, source);
             }
             else
             {
@@ -138,7 +139,7 @@ public sealed partial class Osd
     }
 
     private async Task CommitAfterReplicationAsync(IConnection? client, MOSDOpReply reply, Task<ReplicaAck> replicated, ObjectId id, OpOutcome write,
-        UTime mtime, ObjectGates.Lease gate, IDisposable kept)
+        UTime mtime, ObjectGates.Lease gate, IDisposable kept, MessageBuffer source)
     {
         using (gate)
         using (kept)
@@ -154,7 +155,7 @@ public sealed partial class Osd
                 ack = new ReplicaAck(Errno.EIO);
             }
 
-            Commit(reply, ack, id, write, mtime);
+            Commit(reply, ack, id, write, mtime, source);
         }
 
         client?.SendMessage(reply);

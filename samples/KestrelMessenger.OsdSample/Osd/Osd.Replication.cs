@@ -22,7 +22,7 @@ public sealed partial class Osd
             }
             else
             {
-                store.Apply(repop.Object, repop.Mutations, repop.MTime, repop.SnapSeq);
+                store.Apply(repop.Object, repop.Mutations, repop.MTime, repop.SnapSeq, repop.Data);
                 result = 0;
             }
         }
@@ -45,7 +45,7 @@ public sealed partial class Osd
     /// failed is skipped: the write goes on degraded, as Ceph's does once the failed OSD is marked down.
     /// Called holding the object's gate, so transactions on one object reach the replica in order.
     /// </summary>
-    internal Task<ReplicaAck> ReplicateAsync(ObjectId id, IReadOnlyList<Mutation> mutations, UTime mtime, ulong snapSeq)
+    internal Task<ReplicaAck> ReplicateAsync(ObjectId id, IReadOnlyList<Mutation> mutations, UTime mtime, ulong snapSeq, MessageBuffer? source = null)
     {
         OsdInfo? replica = map.ReplicaOf(Id);
         if (replica is null || heartbeats.FailedPeers.Contains(replica.Id))
@@ -57,7 +57,7 @@ public sealed partial class Osd
         IConnection connection = Messenger("cluster").ConnectTo(EntityType.Osd, replica.Cluster);
         var pending = new PendingRepOp(replica.Id, connection);
         _pendingRepOps[tid] = pending;
-        MOsdRepOp repop = MOsdRepOp.For(id, mutations, mtime, snapSeq);
+        MOsdRepOp repop = MOsdRepOp.For(id, mutations, mtime, snapSeq, source);
         repop.Tid = tid;
         if (!connection.SendMessage(repop))
         {

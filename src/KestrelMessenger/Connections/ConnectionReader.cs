@@ -99,7 +99,8 @@ internal sealed class ConnectionReader(MessengerConnection connection, IConnecti
         }
 
         owner.FrameLimits.Check(preamble);
-        if (!codec.TryDecodeBody(buffer, preamble, out Frame frame, out length))
+        // A message's segments are checked as they are copied out (one pass over a large data segment).
+        if (!codec.TryDecodeBody(buffer, preamble, out Frame frame, out length, leaveSegmentCrcs: preamble.Tag == Tag.Message))
         {
             return false;
         }
@@ -152,11 +153,14 @@ internal sealed class ConnectionReader(MessengerConnection connection, IConnecti
             MessengerLog.MessageSeqGap(owner.Logger, owner.Name, header.Seq, connection.PeerName.ToString(), inSeq);
         }
 
+        MessageBuffer front = TakeSegment(frame, 1);
+        MessageBuffer middle = TakeSegment(frame, 2, front);
+        MessageBuffer data = TakeSegment(frame, 3, front, middle);
         connection.Acked(header.AckSeq);
         Message message;
         try
         {
-            message = owner.Registry.Decode(header, frame.Segment1, frame.Segment2, frame.Segment3);
+            message = owner.Registry.Decode(header, front, middle, data);
         }
         catch (DecodeException e)
         {
@@ -166,6 +170,36 @@ internal sealed class ConnectionReader(MessengerConnection connection, IConnecti
         session.InSeq = header.Seq;
         message.HoldThrottle(throttle, length);
         connection.Received(message, length);
+    }
+
+    /// <summary>
+    /// Copies segment <paramref name="index"/> out of the frame into a buffer of its own: the one copy a
+    /// received segment gets. In crc mode its CRC is computed in the same pass and checked before anything
+    /// else sees the bytes; on a mismatch the segments already taken are released.
+    /// </summary>
+    private static MessageBuffer TakeSegment(in Frame frame, int index, params ReadOnlySpan<MessageBuffer> taken)
+    {
+        if (frame.UncheckedCrcs is not SegmentCrcs crcs)
+        {
+            return MessageBuffer.CopyOf(frame.Segment(index));
+        }
+
+        MessageBuffer copy = MessageBuffer.CopyOf(frame.Segment(index), out uint crc);
+        try
+        {
+            crcs.Check(index, crc);
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            foreach (MessageBuffer t in taken)
+            {
+                t.Dispose();
+            }
+
+            throw;
+        }
     }
 
     private static ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> segment, Span<byte> scratch)

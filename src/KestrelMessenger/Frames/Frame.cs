@@ -10,8 +10,9 @@ namespace KestrelMessenger.Frames;
 public readonly struct Frame
 {
     internal Frame(Tag tag, int segmentCount, ReadOnlySequence<byte> s0, ReadOnlySequence<byte> s1,
-        ReadOnlySequence<byte> s2, ReadOnlySequence<byte> s3, bool aborted)
+        ReadOnlySequence<byte> s2, ReadOnlySequence<byte> s3, bool aborted, SegmentCrcs? uncheckedCrcs = null)
     {
+        UncheckedCrcs = uncheckedCrcs;
         Tag = tag;
         SegmentCount = segmentCount;
         Segment0 = s0;
@@ -42,6 +43,13 @@ public readonly struct Frame
     /// <summary>The sender gave up mid-frame (late_status aborted): drop it silently.</summary>
     public bool Aborted { get; }
 
+    /// <summary>
+    /// The CRCs of segments 1..3 the sender wrote, when the decoder was asked to leave them to the caller
+    /// (crc mode only): the caller must check each segment before it trusts a byte of it, which lets it
+    /// checksum a segment in the same pass as it copies it out. Null when every segment is checked already.
+    /// </summary>
+    public SegmentCrcs? UncheckedCrcs { get; }
+
     /// <summary>Segment <paramref name="index"/> (0..3).</summary>
     public ReadOnlySequence<byte> Segment(int index) => index switch
     {
@@ -51,4 +59,27 @@ public readonly struct Frame
         3 => Segment3,
         _ => throw new ArgumentOutOfRangeException(nameof(index)),
     };
+}
+
+/// <summary>The epilogue's CRCs of segments 1..3, as the sender wrote them.</summary>
+public readonly record struct SegmentCrcs(uint Segment1, uint Segment2, uint Segment3)
+{
+    /// <summary>The CRC written for segment <paramref name="index"/> (1..3).</summary>
+    public uint For(int index) => index switch
+    {
+        1 => Segment1,
+        2 => Segment2,
+        3 => Segment3,
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
+
+    /// <summary>Throws <see cref="FrameException"/> unless <paramref name="actual"/> is what the sender wrote for segment <paramref name="index"/>.</summary>
+    public void Check(int index, uint actual)
+    {
+        uint expected = For(index);
+        if (actual != expected)
+        {
+            throw new FrameException(FrameError.BadSegmentCrc, $"segment {index} crc 0x{expected:x8} does not match 0x{actual:x8}");
+        }
+    }
 }

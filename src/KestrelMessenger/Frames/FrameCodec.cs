@@ -37,8 +37,12 @@ public abstract class FrameCodec
     /// Decodes the frame whose preamble <see cref="TryReadPreamble"/> just returned: false (with the
     /// whole frame's length) until all of it is buffered, then the frame, checked. Its segments are
     /// valid until the next call on this codec's receive side or until <paramref name="input"/> is advanced.
+    /// With <paramref name="leaveSegmentCrcs"/>, a codec whose segments carry CRCs may leave checking
+    /// segments 1..3 to the caller (<see cref="Frame.UncheckedCrcs"/>); secure mode has checked everything
+    /// when it returns the frame.
     /// </summary>
-    public abstract bool TryDecodeBody(in ReadOnlySequence<byte> input, in FramePreamble preamble, out Frame frame, out long length);
+    public abstract bool TryDecodeBody(in ReadOnlySequence<byte> input, in FramePreamble preamble, out Frame frame, out long length,
+        bool leaveSegmentCrcs = false);
 
     /// <summary>
     /// Writes one frame. Trailing empty segments are trimmed (at least one segment is always sent),
@@ -93,8 +97,9 @@ public sealed class CrcFrameCodec : FrameCodec
     public override long FrameLength(in FramePreamble preamble) => preamble.FrameLength;
 
     /// <inheritdoc />
-    public override bool TryDecodeBody(in ReadOnlySequence<byte> input, in FramePreamble preamble, out Frame frame, out long length) =>
-        FrameDecoder.TryDecodeBody(input, preamble, out frame, out length);
+    public override bool TryDecodeBody(in ReadOnlySequence<byte> input, in FramePreamble preamble, out Frame frame, out long length,
+        bool leaveSegmentCrcs = false) =>
+        FrameDecoder.TryDecodeBody(input, preamble, out frame, out length, leaveSegmentCrcs);
 
     /// <inheritdoc />
     public override void Write(IBufferWriter<byte> output, Tag tag, ReadOnlySpan<byte> segment0,

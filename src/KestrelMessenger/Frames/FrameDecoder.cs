@@ -91,9 +91,12 @@ public static class FrameDecoder
 
     /// <summary>
     /// Decodes the frame whose checked preamble is <paramref name="p"/>: false (with the whole frame's
-    /// length) until all of it is buffered, then the segments, CRCs verified.
+    /// length) until all of it is buffered, then the segments, CRCs verified. With
+    /// <paramref name="leaveSegmentCrcs"/>, the CRCs of segments 1..3 are handed back unchecked in
+    /// <see cref="Frame.UncheckedCrcs"/> for a caller that checks them as it copies the segments out.
     /// </summary>
-    public static bool TryDecodeBody(in ReadOnlySequence<byte> input, in FramePreamble p, out Frame frame, out long length)
+    public static bool TryDecodeBody(in ReadOnlySequence<byte> input, in FramePreamble p, out Frame frame, out long length,
+        bool leaveSegmentCrcs = false)
     {
         frame = default;
         length = p.FrameLength;
@@ -118,6 +121,7 @@ public static class FrameDecoder
         offset += p.Len3;
 
         bool aborted = false;
+        SegmentCrcs? left = null;
         if (p.SegmentCount > 1)
         {
             Span<byte> epilogue = stackalloc byte[FrameLayout.EpilogueLength];
@@ -130,6 +134,14 @@ public static class FrameDecoder
             else if (late != FrameLayout.LateStatusComplete)
             {
                 throw new FrameException(FrameError.BadLateStatus, $"epilogue late_status 0x{epilogue[0]:x2} is neither complete nor aborted");
+            }
+            else if (leaveSegmentCrcs)
+            {
+                // Segments outside num_segments are empty: what the caller computes for them is the seed, 0xFFFFFFFF.
+                left = new SegmentCrcs(
+                    BinaryPrimitives.ReadUInt32LittleEndian(epilogue[1..]),
+                    p.SegmentCount > 2 ? BinaryPrimitives.ReadUInt32LittleEndian(epilogue[5..]) : Crc32C.SegmentSeed,
+                    p.SegmentCount > 3 ? BinaryPrimitives.ReadUInt32LittleEndian(epilogue[9..]) : Crc32C.SegmentSeed);
             }
             else
             {
@@ -147,7 +159,7 @@ public static class FrameDecoder
             }
         }
 
-        frame = new Frame(p.Tag, p.SegmentCount, s0, s1, s2, s3, aborted);
+        frame = new Frame(p.Tag, p.SegmentCount, s0, s1, s2, s3, aborted, left);
         return true;
     }
 

@@ -121,7 +121,8 @@ public sealed class SecureFrameCodec : FrameCodec, IDisposable
 
     /// <inheritdoc />
     /// <remarks>Throws <see cref="FrameException"/> with <see cref="FrameError.BadAuthTag"/> when a block fails authentication.</remarks>
-    public override bool TryDecodeBody(in ReadOnlySequence<byte> input, in FramePreamble preamble, out Frame frame, out long length)
+    public override bool TryDecodeBody(in ReadOnlySequence<byte> input, in FramePreamble preamble, out Frame frame, out long length,
+        bool leaveSegmentCrcs = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!_havePreamble)

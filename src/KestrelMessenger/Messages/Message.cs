@@ -192,6 +192,12 @@ public class Message : IDisposable
         Front.Dispose();
         Middle.Dispose();
         Data.Dispose();
+        ReleaseBuffers();
+    }
+
+    /// <summary>Releases buffer references a typed message holds beyond its segments (once, with the last reference to the message).</summary>
+    protected virtual void ReleaseBuffers()
+    {
     }
 
     private sealed class Reference(Message message) : IDisposable

@@ -13,6 +13,9 @@ namespace KestrelMessenger.Messages;
 /// </summary>
 public sealed class MessageBuffer : IDisposable
 {
+    // Copy-and-checksum works in chunks small enough to stay in L1/L2 between the two.
+    private const int CacheChunk = 32 * 1024;
+
     private static long s_liveBlocks;
 
     // One reference: the pieces it covers, in order. A single piece is the common case and needs no array.
@@ -81,6 +84,38 @@ public sealed class MessageBuffer : IDisposable
         return new MessageBuffer(new Piece(block, 0, (int)source.Length), (int)source.Length);
     }
 
+    /// <summary>
+    /// Copies <paramref name="source"/> into a pooled buffer and returns its CRC-32C (seed 0xFFFFFFFF, a
+    /// segment's) in <paramref name="crc"/>, computed in the same pass: each chunk is checksummed right
+    /// after it is copied, while it is still in the cache.
+    /// </summary>
+    public static MessageBuffer CopyOf(in ReadOnlySequence<byte> source, out uint crc)
+    {
+        crc = Wire.Crc32C.SegmentSeed;
+        if (source.IsEmpty)
+        {
+            return Empty;
+        }
+
+        int length = checked((int)source.Length);
+        var block = Block.Rent(length);
+        Span<byte> target = block.Array.AsSpan(0, length);
+        foreach (ReadOnlyMemory<byte> part in source)
+        {
+            ReadOnlySpan<byte> rest = part.Span;
+            while (!rest.IsEmpty)
+            {
+                int n = Math.Min(rest.Length, CacheChunk);
+                rest[..n].CopyTo(target);
+                crc = Wire.Crc32C.Append(crc, target[..n]);
+                target = target[n..];
+                rest = rest[n..];
+            }
+        }
+
+        return new MessageBuffer(new Piece(block, 0, length), length);
+    }
+
     /// <summary>Copies <paramref name="source"/> into a pooled buffer.</summary>
     public static MessageBuffer CopyOf(ReadOnlySpan<byte> source)
     {
@@ -92,6 +127,68 @@ public sealed class MessageBuffer : IDisposable
         var block = Block.Rent(source.Length);
         source.CopyTo(block.Array);
         return new MessageBuffer(new Piece(block, 0, source.Length), source.Length);
+    }
+
+    /// <summary>
+    /// A pooled buffer of <paramref name="length"/> bytes that <paramref name="fill"/> writes once, before
+    /// anyone else can see it (every byte: the pool's arrays are not cleared).
+    /// </summary>
+    public static MessageBuffer Create<TState>(int length, TState state, SpanAction<byte, TState> fill)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length == 0)
+        {
+            return Empty;
+        }
+
+        var block = Block.Rent(length);
+        try
+        {
+            fill(block.Array.AsSpan(0, length), state);
+        }
+        catch
+        {
+            block.Release();
+            throw;
+        }
+
+        return new MessageBuffer(new Piece(block, 0, length), length);
+    }
+
+    /// <summary>
+    /// A reference to the bytes <paramref name="inside"/> views, when they lie within this buffer (a view
+    /// handed out from it earlier, such as an op's slice of a message's data segment): sharing instead of
+    /// copying. False when they are not this buffer's bytes.
+    /// </summary>
+    public bool TryShare(ReadOnlyMemory<byte> inside, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MessageBuffer? shared)
+    {
+        shared = null;
+        if (inside.IsEmpty)
+        {
+            shared = Empty;
+            return true;
+        }
+
+        if (!System.Runtime.InteropServices.MemoryMarshal.TryGetArray(inside, out ArraySegment<byte> view))
+        {
+            return false;
+        }
+
+        ThrowIfDisposed();
+        int at = 0;
+        foreach (Piece piece in Pieces())
+        {
+            if (ReferenceEquals(piece.Block!.Array, view.Array) && view.Offset >= piece.Offset && view.Offset + view.Count <= piece.Offset + piece.Length)
+            {
+                shared = Slice(at + (view.Offset - piece.Offset), view.Count);
+                return true;
+            }
+
+            at += piece.Length;
+        }
+
+        return false;
     }
 
     /// <summary>

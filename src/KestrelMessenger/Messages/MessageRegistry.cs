@@ -54,8 +54,18 @@ public sealed class MessageRegistry
     /// fields set, segments copied into pooled buffers, typed fields decoded. Throws
     /// <see cref="Wire.DecodeException"/> when the front does not decode.
     /// </summary>
-    public Message Decode(in MessageHeader header, in ReadOnlySequence<byte> front, in ReadOnlySequence<byte> middle, in ReadOnlySequence<byte> data)
+    public Message Decode(in MessageHeader header, in ReadOnlySequence<byte> front, in ReadOnlySequence<byte> middle, in ReadOnlySequence<byte> data) =>
+        Decode(header, MessageBuffer.CopyOf(front), MessageBuffer.CopyOf(middle), MessageBuffer.CopyOf(data));
+
+    /// <summary>
+    /// Builds the message a MESSAGE frame carries from segments already in buffers of their own, which the
+    /// message takes over (disposed with it, or here when the front does not decode).
+    /// </summary>
+    public Message Decode(in MessageHeader header, MessageBuffer front, MessageBuffer middle, MessageBuffer data)
     {
+        ArgumentNullException.ThrowIfNull(front);
+        ArgumentNullException.ThrowIfNull(middle);
+        ArgumentNullException.ThrowIfNull(data);
         Message message = Create(header.Type);
         message.Version = header.Version;
         message.CompatVersion = header.CompatVersion;
@@ -64,9 +74,9 @@ public sealed class MessageRegistry
         message.DataOffset = header.DataOffset;
         message.Seq = header.Seq;
         message.AckSeq = header.AckSeq;
-        message.Front = MessageBuffer.CopyOf(front);
-        message.Middle = MessageBuffer.CopyOf(middle);
-        message.Data = MessageBuffer.CopyOf(data);
+        message.Front = front;
+        message.Middle = middle;
+        message.Data = data;
         try
         {
             message.DecodeFront();

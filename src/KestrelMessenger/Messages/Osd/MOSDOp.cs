@@ -123,6 +123,16 @@ public sealed class MOSDOp : Message
     protected override MessageBuffer EncodeData() => OsdOp.GatherData(Ops, Data, outData: false);
 
     /// <inheritdoc />
+    /// <remarks>Out-data an OSD handed to the ops by reference and no reply took over.</remarks>
+    protected override void ReleaseBuffers()
+    {
+        foreach (OsdOp op in Ops)
+        {
+            op.TakeOutBuffer()?.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
     protected override void EncodePayload(DencWriter front, ulong features)
     {
         if (Ops.Count > ushort.MaxValue)

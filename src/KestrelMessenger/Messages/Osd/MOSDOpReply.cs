@@ -65,8 +65,10 @@ public sealed class MOSDOpReply : Message
     /// A reply to <paramref name="request"/> as a real OSD builds it: same tid, object name, PG and
     /// retry_attempt; the request flags with ACK|ONDISK as the ack bits; and a copy of each op carrying the
     /// <see cref="OsdOp.Rval"/> and <see cref="OsdOp.OutData"/> the OSD set on the request's op (in-data
-    /// is not echoed). The out-data is copied into the reply's data segment here, so the request may be
-    /// disposed before the reply is sent. Versions start at zero: see <see cref="SetReplyVersions"/>.
+    /// is not echoed). The reply's data segment holds the out-data from here on, so the request may be
+    /// disposed before the reply is sent: when the only op with out-data carries it by reference
+    /// (<see cref="OsdOp.OutBuffer"/>, a read from kept buffers), the reply takes that reference over and
+    /// nothing is copied; otherwise the out-data is copied. Versions start at zero: see <see cref="SetReplyVersions"/>.
     /// </summary>
     /// <param name="request">The request being answered.</param>
     /// <param name="result">0 or a negative errno.</param>
@@ -84,9 +86,22 @@ public sealed class MOSDOpReply : Message
             MapEpoch = mapEpoch,
             RetryAttempt = request.RetryAttempt,
         };
+        OsdOp? carrier = null;
+        int carriers = 0;
         foreach (OsdOp op in request.Ops)
         {
             reply.Ops.Add(op.CopyForReply());
+            if (!op.OutData.IsEmpty)
+            {
+                carriers++;
+                carrier = op;
+            }
+        }
+
+        if (carriers == 1 && carrier!.TakeOutBuffer() is MessageBuffer shared)
+        {
+            reply.Data = shared;
+            return reply;
         }
 
         // Out-data often points into the request's pooled data segment, which is returned when the

@@ -74,9 +74,43 @@ public sealed class OsdOp
 
     /// <summary>
     /// The op's output bytes (a read's data, a stat's size and mtime), sent in the reply's data segment.
-    /// In a decoded reply it is a slice of that segment, valid until the reply is disposed.
+    /// In a decoded reply it is a slice of that segment, valid until the reply is disposed. Setting it
+    /// releases any <see cref="OutBuffer"/>.
     /// </summary>
-    public ReadOnlyMemory<byte> OutData { get; set; }
+    public ReadOnlyMemory<byte> OutData
+    {
+        get => _outData;
+        set
+        {
+            Interlocked.Exchange(ref _outBuffer, null)?.Dispose();
+            _outData = value;
+        }
+    }
+
+    /// <summary>
+    /// The buffer behind <see cref="OutData"/> when the out-data was handed over by reference
+    /// (<see cref="SetOutData(MessageBuffer)"/>, for example a read answered from the bytes an OSD keeps):
+    /// the reply takes it over, so the data goes out without a copy. Null otherwise.
+    /// </summary>
+    public MessageBuffer? OutBuffer => _outBuffer;
+
+    /// <summary>
+    /// Sets the out-data to <paramref name="data"/>, taking over that reference (the op releases it, or
+    /// hands it to the reply). The bytes must be in one piece.
+    /// </summary>
+    public void SetOutData(MessageBuffer data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ReadOnlyMemory<byte> view = data.Memory; // throws for a buffer in pieces, before the op changes
+        OutData = view;
+        _outBuffer = data;
+    }
+
+    /// <summary>Hands <see cref="OutBuffer"/> over to the caller (null when there is none); <see cref="OutData"/> stays as it was.</summary>
+    internal MessageBuffer? TakeOutBuffer() => Interlocked.Exchange(ref _outBuffer, null);
+
+    private ReadOnlyMemory<byte> _outData;
+    private MessageBuffer? _outBuffer;
 
     /// <summary>The op's result in a reply: 0 or a negative errno.</summary>
     public int Rval { get; set; }
