@@ -40,9 +40,10 @@ public sealed record ObjectView(ReadOnlyMemory<byte> Data, UTime MTime, ulong Sn
 /// The sample's in-memory object store (Ceph's MemStore in spirit): objects keyed by their full
 /// identity (<see cref="ObjectId"/>: pool, namespace, locator key, name). An op holds the lock for its
 /// object's id while it reads the object, runs, and applies its transaction, so ops on one object are
-/// serialised (as a PG lock does in Ceph) and every transaction is applied whole.
+/// serialised (as a PG lock does in Ceph) and every transaction is applied whole. Disposing it (when
+/// its host stops) gives every object's bytes back to the pool.
 /// </summary>
-public sealed class ObjectStore
+public sealed class ObjectStore : IDisposable
 {
     private const int Stripes = 64;
     private readonly ConcurrentDictionary<ObjectId, StoredObject> _objects = new();
@@ -51,6 +52,8 @@ public sealed class ObjectStore
     // Per pool, every object in Ceph's bitwise hobject_t order, so listing a PG from a cursor is a range view.
     private readonly ConcurrentDictionary<long, SortedSet<HObject>> _ordered = new();
 
+    private bool _disposed;
+
     /// <summary>Objects stored.</summary>
     public int Count => _objects.Count;
 
@@ -58,8 +61,12 @@ public sealed class ObjectStore
     public object LockFor(ObjectId id) => _locks[(id.GetHashCode() & int.MaxValue) % Stripes];
 
     /// <summary>The object as it is now, or null when absent (hold <see cref="LockFor"/> while using it).</summary>
-    public ObjectView? Get(ObjectId id) =>
-        _objects.TryGetValue(id, out StoredObject? o) ? new ObjectView(o.Data.Memory, o.MTime, o.SnapSeq, o.Data) : null;
+    public ObjectView? Get(ObjectId id)
+    {
+        // Once the bytes are given back, "absent" would be a lie: refuse instead (the op answers -EIO).
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _objects.TryGetValue(id, out StoredObject? o) ? new ObjectView(o.Data.Memory, o.MTime, o.SnapSeq, o.Data) : null;
+    }
 
     /// <summary>A copy of the object's bytes, or null when absent.</summary>
     public byte[]? Read(ObjectId id)
@@ -97,6 +104,7 @@ public sealed class ObjectStore
 
         lock (LockFor(id))
         {
+            ObjectDisposedException.ThrowIf(_disposed, this); // an op finishing while the host stops: refused, not half-kept
             bool existed = _objects.TryGetValue(id, out StoredObject? o);
             foreach (Mutation m in mutations)
             {
@@ -190,6 +198,7 @@ public sealed class ObjectStore
     public (List<HObject> Objects, HObject? Next) List(long pool, HObject from, HObject to, int limit, Func<HObject, bool> include)
     {
         ArgumentNullException.ThrowIfNull(include);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var found = new List<HObject>(Math.Min(limit, 1024));
         if (!_ordered.TryGetValue(pool, out SortedSet<HObject>? ordered))
         {
@@ -225,6 +234,34 @@ public sealed class ObjectStore
         }
 
         return (found, null);
+    }
+
+    /// <summary>Drops every object and gives its bytes back to the pool (readers that share them keep theirs).</summary>
+    public void Dispose()
+    {
+        foreach (object stripe in _locks)
+        {
+            Monitor.Enter(stripe);
+        }
+
+        try
+        {
+            _disposed = true;
+            foreach (StoredObject o in _objects.Values)
+            {
+                o.Data.Dispose();
+            }
+
+            _objects.Clear();
+            _ordered.Clear();
+        }
+        finally
+        {
+            foreach (object stripe in _locks)
+            {
+                Monitor.Exit(stripe);
+            }
+        }
     }
 
     private void Index(ObjectId id, bool add)

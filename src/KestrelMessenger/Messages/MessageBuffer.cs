@@ -17,6 +17,7 @@ public sealed class MessageBuffer : IDisposable
     private const int CacheChunk = 32 * 1024;
 
     private static long s_liveBlocks;
+    private static long s_rentedBlocks;
 
     // One reference: the pieces it covers, in order. A single piece is the common case and needs no array.
     private readonly Piece _single;
@@ -40,8 +41,14 @@ public sealed class MessageBuffer : IDisposable
     /// <summary>A shared empty buffer.</summary>
     public static MessageBuffer Empty { get; } = new(default(Piece), 0);
 
-    /// <summary>Pooled buffers rented and not yet returned, process-wide (for tests that prove nothing leaks or is returned twice).</summary>
-    internal static long LiveBlocks => Interlocked.Read(ref s_liveBlocks);
+    /// <summary>
+    /// Pooled buffers rented and not yet returned, process-wide: what messages, sent lists and anything that
+    /// shares their bytes hold now (a leak shows as growth; a double return as a count below where it started).
+    /// </summary>
+    public static long LiveBlocks => Interlocked.Read(ref s_liveBlocks);
+
+    /// <summary>Pooled buffers rented since the process started (returned ones included).</summary>
+    public static long RentedBlocks => Interlocked.Read(ref s_rentedBlocks);
 
     /// <summary>Length in bytes.</summary>
     public int Length => _length;
@@ -327,6 +334,7 @@ public sealed class MessageBuffer : IDisposable
         public static Block Rent(int length)
         {
             Interlocked.Increment(ref s_liveBlocks);
+            Interlocked.Increment(ref s_rentedBlocks);
             return new Block(ArrayPool<byte>.Shared.Rent(length));
         }
 
