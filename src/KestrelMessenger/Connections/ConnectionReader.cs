@@ -100,14 +100,21 @@ internal sealed class ConnectionReader(MessengerConnection connection, IConnecti
 
         owner.FrameLimits.Check(preamble);
         // A message's segments are checked as they are copied out (one pass over a large data segment).
-        if (!codec.TryDecodeBody(buffer, preamble, out Frame frame, out length, leaveSegmentCrcs: preamble.Tag == Tag.Message))
+        if (!codec.TryDecodeBody(buffer, preamble, out Frame frame, out length, takeSegments: preamble.Tag == Tag.Message))
         {
             return false;
         }
 
-        if (!frame.Aborted)
+        try
         {
-            Handle(frame, length);
+            if (!frame.Aborted)
+            {
+                Handle(frame, length);
+            }
+        }
+        finally
+        {
+            frame.Body?.Dispose(); // the message holds its own references to what it shares
         }
 
         return true;
@@ -179,6 +186,11 @@ internal sealed class ConnectionReader(MessengerConnection connection, IConnecti
     /// </summary>
     private static MessageBuffer TakeSegment(in Frame frame, int index, params ReadOnlySpan<MessageBuffer> taken)
     {
+        if (frame.Body is MessageBuffer body && body.TryShare(frame.Segment(index).First, out MessageBuffer? shared))
+        {
+            return shared; // decrypted into a buffer of its own: shared, not copied
+        }
+
         if (frame.UncheckedCrcs is not SegmentCrcs crcs)
         {
             return MessageBuffer.CopyOf(frame.Segment(index));

@@ -10,8 +10,9 @@ namespace KestrelMessenger.Frames;
 public readonly struct Frame
 {
     internal Frame(Tag tag, int segmentCount, ReadOnlySequence<byte> s0, ReadOnlySequence<byte> s1,
-        ReadOnlySequence<byte> s2, ReadOnlySequence<byte> s3, bool aborted, SegmentCrcs? uncheckedCrcs = null)
+        ReadOnlySequence<byte> s2, ReadOnlySequence<byte> s3, bool aborted, SegmentCrcs? uncheckedCrcs = null, Messages.MessageBuffer? body = null)
     {
+        Body = body;
         UncheckedCrcs = uncheckedCrcs;
         Tag = tag;
         SegmentCount = segmentCount;
@@ -49,6 +50,13 @@ public readonly struct Frame
     /// checksum a segment in the same pass as it copies it out. Null when every segment is checked already.
     /// </summary>
     public SegmentCrcs? UncheckedCrcs { get; }
+
+    /// <summary>
+    /// The buffer segments 1..3 lie in, when the codec decrypted them into one of their own for the
+    /// caller (secure mode, large frames, <c>takeSegments</c>): the caller may share slices of it
+    /// (<see cref="Messages.MessageBuffer.TryShare"/>) instead of copying, and must dispose it.
+    /// </summary>
+    public Messages.MessageBuffer? Body { get; }
 
     /// <summary>Segment <paramref name="index"/> (0..3).</summary>
     public ReadOnlySequence<byte> Segment(int index) => index switch

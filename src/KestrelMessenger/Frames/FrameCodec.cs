@@ -37,12 +37,13 @@ public abstract class FrameCodec
     /// Decodes the frame whose preamble <see cref="TryReadPreamble"/> just returned: false (with the
     /// whole frame's length) until all of it is buffered, then the frame, checked. Its segments are
     /// valid until the next call on this codec's receive side or until <paramref name="input"/> is advanced.
-    /// With <paramref name="leaveSegmentCrcs"/>, a codec whose segments carry CRCs may leave checking
-    /// segments 1..3 to the caller (<see cref="Frame.UncheckedCrcs"/>); secure mode has checked everything
-    /// when it returns the frame.
+    /// With <paramref name="takeSegments"/> the caller says it takes segments 1..3 out of the frame (a
+    /// message's): crc mode then leaves their CRCs for the caller to check as it copies them
+    /// (<see cref="Frame.UncheckedCrcs"/>), and secure mode may decrypt a large body into a buffer of its
+    /// own (<see cref="Frame.Body"/>) for the caller to share instead of copying.
     /// </summary>
     public abstract bool TryDecodeBody(in ReadOnlySequence<byte> input, in FramePreamble preamble, out Frame frame, out long length,
-        bool leaveSegmentCrcs = false);
+        bool takeSegments = false);
 
     /// <summary>
     /// Writes one frame. Trailing empty segments are trimmed (at least one segment is always sent),
@@ -98,8 +99,8 @@ public sealed class CrcFrameCodec : FrameCodec
 
     /// <inheritdoc />
     public override bool TryDecodeBody(in ReadOnlySequence<byte> input, in FramePreamble preamble, out Frame frame, out long length,
-        bool leaveSegmentCrcs = false) =>
-        FrameDecoder.TryDecodeBody(input, preamble, out frame, out length, leaveSegmentCrcs);
+        bool takeSegments = false) =>
+        FrameDecoder.TryDecodeBody(input, preamble, out frame, out length, leaveSegmentCrcs: takeSegments);
 
     /// <inheritdoc />
     public override void Write(IBufferWriter<byte> output, Tag tag, ReadOnlySpan<byte> segment0,

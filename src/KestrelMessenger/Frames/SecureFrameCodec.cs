@@ -1,4 +1,5 @@
 using System.Buffers;
+using KestrelMessenger.Messages;
 using System.Security.Cryptography;
 
 namespace KestrelMessenger.Frames;
@@ -38,6 +39,10 @@ public sealed class SecureFrameCodec : FrameCodec, IDisposable
     private FramePreamble _preamble;
     private bool _havePreamble;
     private byte[] _body = [];
+
+    // Bodies at least this long are decrypted into a buffer of their own for a caller that takes the
+    // segments; shorter ones go through the reused buffer and are copied, which costs less than a rental.
+    private const int OwnBodyLength = 64 * 1024;
     private bool _disposed;
 
     private SecureFrameCodec(ReadOnlySpan<byte> key, GcmNonce rxNonce, GcmNonce txNonce)
@@ -122,7 +127,7 @@ public sealed class SecureFrameCodec : FrameCodec, IDisposable
     /// <inheritdoc />
     /// <remarks>Throws <see cref="FrameException"/> with <see cref="FrameError.BadAuthTag"/> when a block fails authentication.</remarks>
     public override bool TryDecodeBody(in ReadOnlySequence<byte> input, in FramePreamble preamble, out Frame frame, out long length,
-        bool leaveSegmentCrcs = false)
+        bool takeSegments = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!_havePreamble)
@@ -147,7 +152,8 @@ public sealed class SecureFrameCodec : FrameCodec, IDisposable
             throw new FrameException(FrameError.SegmentTooLong, $"a secure frame of {seg0Plain + tail} plaintext bytes is larger than one buffer can hold");
         }
 
-        byte[] body = BodyBuffer((int)(seg0Plain + tail));
+        bool ownBody = takeSegments && tail >= OwnBodyLength;
+        byte[] body = BodyBuffer((int)(seg0Plain + (ownBody ? 0 : tail)));
         long offset = SecureFrameLayout.PreambleBlockLength;
 
         ReadOnlySequence<byte> s0;
@@ -165,20 +171,34 @@ public sealed class SecureFrameCodec : FrameCodec, IDisposable
 
         ReadOnlySequence<byte> s1 = default, s2 = default, s3 = default;
         bool aborted = false;
+        MessageBuffer? owned = null;
         if (tail > 0)
         {
-            int at = (int)seg0Plain;
-            Span<byte> plain = body.AsSpan(at, (int)tail);
-            OpenInto(input.Slice(offset, tail + SecureFrameLayout.TagLength), plain, "segments block");
-            s1 = new ReadOnlySequence<byte>(body, at, (int)p.Len1);
+            ReadOnlySequence<byte> sealedTail = input.Slice(offset, tail + SecureFrameLayout.TagLength);
+            ReadOnlyMemory<byte> plain;
+            if (ownBody)
+            {
+                // Decrypted straight into a buffer the message will share: the one copy a large segment gets.
+                owned = MessageBuffer.Create((int)tail, (this, sealedTail), static (into, state) => state.Item1.OpenInto(state.sealedTail, into, "segments block"));
+                plain = owned.Memory;
+            }
+            else
+            {
+                Memory<byte> into = body.AsMemory((int)seg0Plain, (int)tail);
+                OpenInto(sealedTail, into.Span, "segments block");
+                plain = into;
+            }
+
+            int at = 0;
+            s1 = new ReadOnlySequence<byte>(plain.Slice(at, (int)p.Len1));
             at += (int)SecureFrameLayout.Padded(p.Len1);
-            s2 = new ReadOnlySequence<byte>(body, at, (int)p.Len2);
+            s2 = new ReadOnlySequence<byte>(plain.Slice(at, (int)p.Len2));
             at += (int)SecureFrameLayout.Padded(p.Len2);
-            s3 = new ReadOnlySequence<byte>(body, at, (int)p.Len3);
+            s3 = new ReadOnlySequence<byte>(plain.Slice(at, (int)p.Len3));
 
             // Only late_status's low nibble means anything (Ceph's check_epilogue_late_status); the
             // other 15 bytes are reserved and, being authenticated, need no further check.
-            byte lateStatus = plain[^SecureFrameLayout.EpilogueLength];
+            byte lateStatus = plain.Span[^SecureFrameLayout.EpilogueLength];
             byte late = (byte)(lateStatus & 0x0F);
             if (late == FrameLayout.LateStatusAborted)
             {
@@ -186,11 +206,12 @@ public sealed class SecureFrameCodec : FrameCodec, IDisposable
             }
             else if (late != FrameLayout.LateStatusComplete)
             {
+                owned?.Dispose();
                 throw new FrameException(FrameError.BadLateStatus, $"epilogue late_status 0x{lateStatus:x2} is neither complete nor aborted");
             }
         }
 
-        frame = new Frame(p.Tag, p.SegmentCount, s0, s1, s2, s3, aborted);
+        frame = new Frame(p.Tag, p.SegmentCount, s0, s1, s2, s3, aborted, body: owned);
         return true;
     }
 

@@ -351,6 +351,34 @@ public class SecureFrameCodecTests
         Assert.True(data.AsSpan().SequenceEqual(frame.Segment3.ToArray()));
     }
 
+    [Theory]
+    [InlineData(1000, false)]
+    [InlineData(64 * 1024 - 1000, false)]
+    [InlineData(64 * 1024, true)]
+    [InlineData(4 << 20, true)]
+    public void A_large_message_taken_by_the_reader_is_decrypted_into_a_buffer_of_its_own_the_message_can_share(int dataLength, bool owned)
+    {
+        byte[] data = Pattern(dataLength, 3);
+        byte[] front = Pattern(200, 4);
+        using SecureFrameCodec client = Client(), server = Server();
+        byte[] first = Encode(client, Tag.Message, new byte[41], front, null, data);
+        byte[] second = Encode(client, Tag.Message, new byte[41], front, null, Pattern(dataLength, 5));
+        Assert.True(server.TryReadPreamble(Sequences.Split(first, 4096), out FramePreamble p));
+        Assert.True(server.TryDecodeBody(Sequences.Split(first, 4096), p, out Frame frame, out _, takeSegments: true));
+        Assert.Equal(owned, frame.Body is not null);
+        Assert.Equal(front, frame.Segment1.ToArray());
+        Assert.True(data.AsSpan().SequenceEqual(frame.Segment3.ToArray()));
+        using KestrelMessenger.Messages.MessageBuffer? kept = frame.Body is { } body && body.TryShare(frame.Segment3.First, out var shared) ? shared : null;
+        frame.Body?.Dispose();
+
+        Decode(server, second); // the codec's next frame does not touch what the first one handed out
+        if (owned)
+        {
+            Assert.True(data.AsSpan().SequenceEqual(kept!.Span));
+        }
+
+    }
+
     [Fact]
     public void Reading_the_preamble_again_while_the_body_is_incomplete_uses_no_nonce()
     {

@@ -61,12 +61,12 @@ public sealed class RawMsgr2Peer : IAsyncDisposable
         return w.WrittenSpan.ToArray();
     }
 
-    public static byte[] MessageBytes(ushort type, ulong seq, byte[] front, FrameCodec? codec = null, ulong tid = 0, ulong ackSeq = 0)
+    public static byte[] MessageBytes(ushort type, ulong seq, byte[] front, FrameCodec? codec = null, ulong tid = 0, ulong ackSeq = 0, byte[]? data = null)
     {
         byte[] header = new byte[MessageHeader.Length];
         new MessageHeader { Seq = seq, Tid = tid, AckSeq = ackSeq, Type = type, Priority = MessagePriority.Default, Version = 1, CompatVersion = 1, Flags = 3 }.Write(header);
         var w = new ArrayBufferWriter<byte>();
-        (codec ?? CrcFrameCodec.Instance).Write(w, Tag.Message, header, new ReadOnlySequence<byte>(front), default, default);
+        (codec ?? CrcFrameCodec.Instance).Write(w, Tag.Message, header, new ReadOnlySequence<byte>(front), default, data is null ? default : new ReadOnlySequence<byte>(data));
         return w.WrittenSpan.ToArray();
     }
 

@@ -55,8 +55,10 @@ public class BadInputTests
         Assert.True(good.IsConnected);
     }
 
-    [Fact]
-    public async Task Messages_accepted_before_a_corrupt_frame_are_all_delivered()
+    [Theory]
+    [InlineData(1, 4)] // inside the front (the epilogue's first crc)
+    [InlineData(3, 200_000)] // inside a large data segment, checked as it is copied out
+    public async Task Messages_accepted_before_a_corrupt_frame_are_all_delivered(int segment, int dataLength)
     {
         await using MessengerTestHost host = await StartAsync();
         Messenger osd = host.Messenger("osd");
@@ -67,8 +69,8 @@ public class BadInputTests
         ServerIdentFrame ident = await bad.HandshakeAsync(osd.MyAddrs[0]);
         Assert.Equal(osd.MyAddrs, ident.Addrs);
 
-        byte[] corrupt = RawMsgr2Peer.MessageBytes(0x7000, 4, [4, 4, 4]);
-        corrupt[^10] ^= 0xFF; // inside the epilogue crc of the front
+        byte[] corrupt = RawMsgr2Peer.MessageBytes(0x7000, 4, [4, 4, 4], data: new byte[dataLength]);
+        corrupt[segment == 1 ? ^10 : ^(FrameLayout.EpilogueLength + (dataLength / 2))] ^= 0xFF;
         await bad.SendAsync([
             .. RawMsgr2Peer.MessageBytes(0x7000, 1, [1]),
             .. RawMsgr2Peer.MessageBytes(0x7000, 2, [2]),
@@ -76,7 +78,7 @@ public class BadInputTests
             .. corrupt]);
 
         Assert.True(await bad.WaitClosedAsync(TimeSpan.FromSeconds(10)));
-        await host.Logs.WaitForAsync("segment 1 crc");
+        await host.Logs.WaitForAsync($"segment {segment} crc");
         RecordingDispatcher recorder = host.Get<RecordingDispatcher>();
         await recorder.WaitForMessagesAsync(3);
         Assert.Equal([1ul, 2ul, 3ul], recorder.Messages.Where(m => m.Type == 0x7000).Select(m => m.Seq).Order());

@@ -61,7 +61,9 @@ public class RealOsdSessionTests(CephClusterFixture cluster, ITestOutputHelper o
                 Assert.Equal((4ul, 1ul), (session.Session.OutSeq, session.Session.ConnectSeq));
             }
 
-            // The frames of the second socket, as they crossed the wire (auth none, crc mode).
+            // The frames of the second socket, as they crossed the wire (auth none, crc mode). A capture is handed
+            // over when its connection's middleware chain unwinds, which may come just after the host has stopped.
+            await Eventually.UntilAsync(() => captures.Count >= 2, TimeSpan.FromSeconds(10), () => $"{captures.Count} connections captured");
             ConnectionCapture second = captures.ToArray()[1];
             string golden = second.ToGoldenText("osd.7", "ceph-osd osd.0");
             output.WriteLine(golden);
