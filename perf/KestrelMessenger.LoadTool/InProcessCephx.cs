@@ -30,13 +30,23 @@ internal sealed class InProcessCephx
 
     private readonly Dictionary<EntityType, RotatingSecrets> _rotating = [];
 
-    public InProcessCephx(AuthEntityName clientName)
+    /// <summary>
+    /// Fresh keys for everyone, or, with <paramref name="osdSecrets"/>, the OSD secrets an OSD in another
+    /// process already holds (the limits tool's server reads them from a file, as from GET_ROTATING_KEY).
+    /// </summary>
+    public InProcessCephx(AuthEntityName clientName, RotatingSecrets? osdSecrets = null)
     {
         ClientName = clientName;
         UTime now = UTime.FromDateTimeOffset(DateTimeOffset.UtcNow);
         ClientKey = CryptoKey.Generate(now);
         foreach (EntityType service in new[] { EntityType.Auth, EntityType.Mon, EntityType.Osd, EntityType.Mgr })
         {
+            if (service == EntityType.Osd && osdSecrets is not null)
+            {
+                _rotating[service] = osdSecrets;
+                continue;
+            }
+
             TimeSpan ttl = service == EntityType.Auth ? AuthTicketTtl : ServiceTicketTtl;
             var secrets = new List<KeyValuePair<ulong, ExpiringCryptoKey>>(RotatingSecrets.RotateCount);
             for (ulong id = 1; id <= RotatingSecrets.RotateCount; id++)
