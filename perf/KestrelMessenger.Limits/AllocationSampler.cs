@@ -48,6 +48,13 @@ internal sealed class AllocationSampler : EventListener
         int amount = names.IndexOf("AllocationAmount64");
         if (type >= 0 && amount >= 0 && payload[type] is string name && payload[amount] is ulong bytes)
         {
+            // Which heap the sampled allocation went to: small, large (LOH) or pinned (POH).
+            int kind = names.IndexOf("AllocationKind");
+            if (kind >= 0 && payload[kind] is uint k)
+            {
+                name += k switch { 1 => " [LOH]", 2 => " [POH]", _ => "" };
+            }
+
             _bytes.AddOrUpdate(name, (long)bytes, (_, sum) => sum + (long)bytes);
         }
     }

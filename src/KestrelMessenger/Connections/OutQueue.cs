@@ -27,7 +27,9 @@ internal sealed class OutQueue
     internal const int FrameOverhead = 128;
 
     private readonly object _lock = new();
-    private readonly SortedDictionary<ushort, Queue<Message>> _messages = new(Comparer<ushort>.Create((a, b) => b.CompareTo(a)));
+    // One queue per priority in use, highest first: a handful at most, so a list scanned in order (which,
+    // unlike a sorted collection's enumerator, allocates nothing per message).
+    private readonly List<(ushort Priority, Queue<Message> Queue)> _messages = [];
     private readonly LinkedList<OutgoingMessage> _replay = new();
     private UTime? _keepalive;
     private UTime? _keepaliveAck;
@@ -63,10 +65,7 @@ internal sealed class OutQueue
                 return false;
             }
 
-            if (!_messages.TryGetValue(message.Priority, out Queue<Message>? queue))
-            {
-                _messages[message.Priority] = queue = new Queue<Message>();
-            }
+            Queue<Message> queue = QueueFor(message.Priority);
 
             queue.Enqueue(message);
             _waiting++;
@@ -137,8 +136,9 @@ internal sealed class OutQueue
 
             while (items.Count < maxMessages && _waiting > 0)
             {
-                foreach (Queue<Message> queue in _messages.Values)
+                for (int i = 0; i < _messages.Count; i++)
                 {
+                    Queue<Message> queue = _messages[i].Queue;
                     if (queue.Count > 0)
                     {
                         items.Add(new OutItem(queue.Dequeue(), null));
@@ -200,10 +200,7 @@ internal sealed class OutQueue
                 }
 
                 Message fresh = items[i].Fresh!;
-                if (!_messages.TryGetValue(fresh.Priority, out Queue<Message>? queue))
-                {
-                    _messages[fresh.Priority] = queue = new Queue<Message>();
-                }
+                Queue<Message> queue = QueueFor(fresh.Priority);
 
                 // Queue has no push-front: rebuild this priority's queue with the message first.
                 var rest = queue.ToArray();
@@ -285,10 +282,29 @@ internal sealed class OutQueue
         }
     }
 
+    /// <summary>The queue of <paramref name="priority"/>, made (in its place, highest first) on first use.</summary>
+    private Queue<Message> QueueFor(ushort priority)
+    {
+        int at = 0;
+        while (at < _messages.Count && _messages[at].Priority > priority)
+        {
+            at++;
+        }
+
+        if (at < _messages.Count && _messages[at].Priority == priority)
+        {
+            return _messages[at].Queue;
+        }
+
+        var queue = new Queue<Message>();
+        _messages.Insert(at, (priority, queue));
+        return queue;
+    }
+
     private (List<Message> Fresh, List<OutgoingMessage> Replay) TakeAll()
     {
         var fresh = new List<Message>(_waiting);
-        foreach (Queue<Message> queue in _messages.Values)
+        foreach ((_, Queue<Message> queue) in _messages)
         {
             fresh.AddRange(queue);
             queue.Clear();
