@@ -31,6 +31,11 @@ internal static class ServeCommand
         builder.Services.AddSingleton(new ServerCounters(sampler));
         if (options.Kind == ServerKind.Echo)
         {
+            // On the messenger's own socket transport (its 64 KiB block pool), registered after Kestrel's so
+            // Kestrel binds with it: the echo then runs on exactly the sockets and pipes the messenger does,
+            // and the ratios measure what msgr2 adds, not a different memory pool.
+            builder.Services.AddSingleton<IConnectionListenerFactory>(sp =>
+                new KestrelMessenger.Transport.SocketMessengerTransport(sp.GetRequiredService<ILoggerFactory>()).Listeners);
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port, l => l.UseConnectionHandler<EchoConnectionHandler>()));
         }
         else

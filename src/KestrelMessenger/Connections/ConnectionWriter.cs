@@ -220,6 +220,8 @@ internal sealed class ConnectionWriter(
         codec.WriteControl(output, frame.Tag, payload.WrittenSpan);
     }
 
+    // Pooled: a flush that waits for the socket would otherwise allocate its state machine every time.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushAsync(PipeWriter output, CancellationToken ct)
     {
         FlushResult result = await output.FlushAsync(ct);
