@@ -51,7 +51,7 @@ public sealed class MOsdRepOp : Message
         {
             foreach (Mutation m in mutations)
             {
-                MessageBuffer part = source is not null && source.TryShare(m.Data, out MessageBuffer? shared) ? shared : MessageBuffer.CopyOf(m.Data.Span);
+                MessageBuffer part = MessageBuffer.ShareOrCopy(source, m.Data);
                 parts.Add(part);
                 repop.Mutations.Add(m with { Data = part.Memory });
             }

@@ -152,9 +152,9 @@ public sealed class ObjectStore : IDisposable
         switch (m.Kind)
         {
             case MutationKind.WriteFull:
-                return Keep(m.Data, source);
+                return MessageBuffer.ShareOrCopy(source, m.Data);
             case MutationKind.Write when m.Offset == 0 && m.Data.Length >= size:
-                return Keep(m.Data, source); // the write covers the whole object: its bytes are the object
+                return MessageBuffer.ShareOrCopy(source, m.Data); // the write covers the whole object: its bytes are the object
             case MutationKind.Write:
                 int end = Math.Max(size, (int)m.Offset + m.Data.Length);
                 return Rebuild(bytes, end, m);
@@ -169,9 +169,6 @@ public sealed class ObjectStore : IDisposable
         }
     }
 
-    /// <summary>A reference to the step's bytes: shared when they lie in <paramref name="source"/>, copied otherwise.</summary>
-    private static MessageBuffer Keep(ReadOnlyMemory<byte> data, MessageBuffer? source) =>
-        source is not null && source.TryShare(data, out MessageBuffer? shared) ? shared : MessageBuffer.CopyOf(data.Span);
 
     /// <summary>A new buffer of <paramref name="size"/> bytes: the old bytes that remain, zeros past them, then the step on top.</summary>
     private static MessageBuffer Rebuild(MessageBuffer bytes, int size, Mutation m) =>

@@ -10,10 +10,6 @@ namespace KestrelMessenger.Frames;
 /// </summary>
 public static class FrameEncoder
 {
-    // Small enough to stay in L1/L2 between the copy and the checksum; large enough for the CRC's
-    // interleaved streams. A pipe hands out 4 KiB blocks anyway; this bounds a writer with one big buffer.
-    private const int CacheChunk = 32 * 1024;
-
     /// <summary>Writes a one-segment control frame.</summary>
     public static void WriteControl(IBufferWriter<byte> output, Tag tag, ReadOnlySpan<byte> payload) =>
         Write(output, tag, payload, default, default, default);
@@ -52,11 +48,7 @@ public static class FrameEncoder
         output.Advance(FrameLayout.EpilogueLength);
     }
 
-    /// <summary>
-    /// Copies a segment into the output and returns its CRC (seed 0xFFFFFFFF), in one pass: each chunk is
-    /// checksummed right after it is copied, while it is still in the cache, so a large data segment is read
-    /// from memory once instead of twice.
-    /// </summary>
+    /// <summary>Copies a segment into the output and returns its CRC (seed 0xFFFFFFFF), in one pass (<see cref="Crc32C.CopyAndAppend"/>).</summary>
     public static uint CopyWithCrc(IBufferWriter<byte> output, in ReadOnlySequence<byte> source)
     {
         uint crc = Crc32C.SegmentSeed;
@@ -66,9 +58,8 @@ public static class FrameEncoder
             while (!rest.IsEmpty)
             {
                 Span<byte> target = output.GetSpan();
-                int n = Math.Min(Math.Min(target.Length, rest.Length), CacheChunk);
-                rest[..n].CopyTo(target);
-                crc = Crc32C.Append(crc, target[..n]);
+                int n = Math.Min(target.Length, rest.Length);
+                crc = Crc32C.CopyAndAppend(crc, rest[..n], target);
                 output.Advance(n);
                 rest = rest[n..];
             }

@@ -13,9 +13,6 @@ namespace KestrelMessenger.Messages;
 /// </summary>
 public sealed class MessageBuffer : IDisposable
 {
-    // Copy-and-checksum works in chunks small enough to stay in L1/L2 between the two.
-    private const int CacheChunk = 32 * 1024;
-
     private static long s_liveBlocks;
     private static long s_rentedBlocks;
 
@@ -93,8 +90,7 @@ public sealed class MessageBuffer : IDisposable
 
     /// <summary>
     /// Copies <paramref name="source"/> into a pooled buffer and returns its CRC-32C (seed 0xFFFFFFFF, a
-    /// segment's) in <paramref name="crc"/>, computed in the same pass: each chunk is checksummed right
-    /// after it is copied, while it is still in the cache.
+    /// segment's) in <paramref name="crc"/>, computed in the same pass (<see cref="Wire.Crc32C.CopyAndAppend"/>).
     /// </summary>
     public static MessageBuffer CopyOf(in ReadOnlySequence<byte> source, out uint crc)
     {
@@ -109,15 +105,8 @@ public sealed class MessageBuffer : IDisposable
         Span<byte> target = block.Array.AsSpan(0, length);
         foreach (ReadOnlyMemory<byte> part in source)
         {
-            ReadOnlySpan<byte> rest = part.Span;
-            while (!rest.IsEmpty)
-            {
-                int n = Math.Min(rest.Length, CacheChunk);
-                rest[..n].CopyTo(target);
-                crc = Wire.Crc32C.Append(crc, target[..n]);
-                target = target[n..];
-                rest = rest[n..];
-            }
+            crc = Wire.Crc32C.CopyAndAppend(crc, part.Span, target);
+            target = target[part.Length..];
         }
 
         return new MessageBuffer(new Piece(block, 0, length), length);
@@ -197,6 +186,13 @@ public sealed class MessageBuffer : IDisposable
 
         return false;
     }
+
+    /// <summary>
+    /// A reference to <paramref name="bytes"/>: shared when they lie in <paramref name="owner"/> (see
+    /// <see cref="TryShare"/>), a pooled copy otherwise.
+    /// </summary>
+    public static MessageBuffer ShareOrCopy(MessageBuffer? owner, ReadOnlyMemory<byte> bytes) =>
+        owner is not null && owner.TryShare(bytes, out MessageBuffer? shared) ? shared : CopyOf(bytes.Span);
 
     /// <summary>
     /// One buffer made of <paramref name="parts"/> in order, sharing their bytes (no copy). The parts stay

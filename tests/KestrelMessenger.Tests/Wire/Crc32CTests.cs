@@ -60,6 +60,30 @@ public class Crc32CTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(4096)]
+    [InlineData(32 * 1024)]
+    [InlineData((32 * 1024) + 1)]
+    [InlineData((4 << 20) + 3)]
+    public void Copying_and_checksumming_in_one_pass_gives_the_bytes_and_the_crc_of_two_passes(int length)
+    {
+        byte[] source = new byte[length];
+        new Random(length).NextBytes(source);
+        byte[] destination = new byte[length + 5];
+
+        uint crc = Crc32C.CopyAndAppend(Crc32C.SegmentSeed, source, destination);
+
+        Assert.Equal(Crc32C.Segment(source), crc);
+        Assert.True(source.AsSpan().SequenceEqual(destination.AsSpan(0, length)));
+        Assert.All(destination[length..], b => Assert.Equal(0, b)); // nothing written past the copy
+    }
+
+    [Fact]
+    public void Copying_into_a_destination_too_short_is_refused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => Crc32C.CopyAndAppend(0, new byte[10], new byte[9]));
+
     [Fact]
     public void Segment_seed_gives_the_inverted_standard_check_value() =>
         Assert.Equal(0x1CF96D7Cu, Crc32C.Append(Crc32C.SegmentSeed, Check));
