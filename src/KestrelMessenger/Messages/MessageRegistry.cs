@@ -66,7 +66,20 @@ public sealed class MessageRegistry
         ArgumentNullException.ThrowIfNull(front);
         ArgumentNullException.ThrowIfNull(middle);
         ArgumentNullException.ThrowIfNull(data);
-        Message message = Create(header.Type);
+        Message message;
+        try
+        {
+            message = Create(header.Type);
+        }
+        catch
+        {
+            // A registered factory that throws still leaves nothing rented behind.
+            front.Dispose();
+            middle.Dispose();
+            data.Dispose();
+            throw;
+        }
+
         message.Version = header.Version;
         message.CompatVersion = header.CompatVersion;
         message.Priority = header.Priority;
