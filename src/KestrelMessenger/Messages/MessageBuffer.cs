@@ -331,8 +331,18 @@ public sealed class MessageBuffer : IDisposable
         {
             Interlocked.Increment(ref s_liveBlocks);
             Interlocked.Increment(ref s_rentedBlocks);
-            return new Block(ArrayPool<byte>.Shared.Rent(length));
+            return new Block(PoolFor(length).Rent(length));
         }
+
+        // ArrayPool.Shared keeps a few dozen arrays per size and core: with a thousand small messages in
+        // flight (64 connections, 16 each) most payloads were fresh arrays, and Gen2 collections followed.
+        // Payloads up to 64 KiB get a pool of their own that keeps up to 1,024 arrays per size, which
+        // bounds what it can hold at about 128 MiB (the high-water mark of what was in flight, not more).
+        // Larger ones are few at a time and stay with the shared pool.
+        private const int SmallPayload = 64 * 1024;
+        private static readonly ArrayPool<byte> s_small = ArrayPool<byte>.Create(SmallPayload, 1024);
+
+        private static ArrayPool<byte> PoolFor(int length) => length <= SmallPayload ? s_small : ArrayPool<byte>.Shared;
 
         public void AddReference()
         {
@@ -350,7 +360,7 @@ public sealed class MessageBuffer : IDisposable
             if (left == 0)
             {
                 Interlocked.Decrement(ref s_liveBlocks);
-                ArrayPool<byte>.Shared.Return(Array);
+                PoolFor(Array.Length).Return(Array); // what the small pool hands out is never longer than SmallPayload
             }
             else if (left < 0)
             {
