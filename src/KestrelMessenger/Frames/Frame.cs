@@ -82,9 +82,11 @@ public readonly record struct SegmentCrcs(uint Segment1, uint Segment2, uint Seg
     };
 
     /// <summary>Throws <see cref="FrameException"/> unless <paramref name="actual"/> is what the sender wrote for segment <paramref name="index"/>.</summary>
-    public void Check(int index, uint actual)
+    public void Check(int index, uint actual) => Verify(index, For(index), actual);
+
+    /// <summary>Throws <see cref="FrameException"/> naming segment <paramref name="index"/> unless the CRCs agree.</summary>
+    internal static void Verify(int index, uint expected, uint actual)
     {
-        uint expected = For(index);
         if (actual != expected)
         {
             throw new FrameException(FrameError.BadSegmentCrc, $"segment {index} crc 0x{expected:x8} does not match 0x{actual:x8}");

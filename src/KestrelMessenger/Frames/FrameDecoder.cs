@@ -112,7 +112,7 @@ public static class FrameDecoder
         {
             uint expected = ReadU32(input.Slice(offset, 4));
             offset += 4;
-            CheckCrc(0, s0, expected);
+            SegmentCrcs.Verify(0, expected, Crc32C.Segment(s0));
         }
 
         ReadOnlySequence<byte> s1 = input.Slice(offset, p.Len1);
@@ -135,41 +135,29 @@ public static class FrameDecoder
             {
                 throw new FrameException(FrameError.BadLateStatus, $"epilogue late_status 0x{epilogue[0]:x2} is neither complete nor aborted");
             }
-            else if (leaveSegmentCrcs)
+            else
             {
-                // Segments outside num_segments are empty: what the caller computes for them is the seed, 0xFFFFFFFF.
-                left = new SegmentCrcs(
+                // A segment inside num_segments carries crc32c(-1, bytes), 0xFFFFFFFF when empty; one outside
+                // carries 0 and is empty, so what is computed for it is the seed, 0xFFFFFFFF.
+                var crcs = new SegmentCrcs(
                     BinaryPrimitives.ReadUInt32LittleEndian(epilogue[1..]),
                     p.SegmentCount > 2 ? BinaryPrimitives.ReadUInt32LittleEndian(epilogue[5..]) : Crc32C.SegmentSeed,
                     p.SegmentCount > 3 ? BinaryPrimitives.ReadUInt32LittleEndian(epilogue[9..]) : Crc32C.SegmentSeed);
-            }
-            else
-            {
-                // A segment inside num_segments carries crc32c(-1, bytes), 0xFFFFFFFF when empty; one outside carries 0.
-                CheckCrc(1, s1, BinaryPrimitives.ReadUInt32LittleEndian(epilogue[1..]));
-                if (p.SegmentCount > 2)
+                if (leaveSegmentCrcs)
                 {
-                    CheckCrc(2, s2, BinaryPrimitives.ReadUInt32LittleEndian(epilogue[5..]));
+                    left = crcs;
                 }
-
-                if (p.SegmentCount > 3)
+                else
                 {
-                    CheckCrc(3, s3, BinaryPrimitives.ReadUInt32LittleEndian(epilogue[9..]));
+                    crcs.Check(1, Crc32C.Segment(s1));
+                    crcs.Check(2, Crc32C.Segment(s2));
+                    crcs.Check(3, Crc32C.Segment(s3));
                 }
             }
         }
 
         frame = new Frame(p.Tag, p.SegmentCount, s0, s1, s2, s3, aborted, left);
         return true;
-    }
-
-    private static void CheckCrc(int index, in ReadOnlySequence<byte> segment, uint expected)
-    {
-        uint actual = Crc32C.Segment(segment);
-        if (actual != expected)
-        {
-            throw new FrameException(FrameError.BadSegmentCrc, $"segment {index} crc 0x{expected:x8} does not match 0x{actual:x8}");
-        }
     }
 
     private static uint ReadU32(in ReadOnlySequence<byte> four)
