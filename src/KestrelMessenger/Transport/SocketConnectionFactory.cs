@@ -15,17 +15,17 @@ public sealed class SocketConnectionFactory : IConnectionFactory, IDisposable
 {
     private readonly SocketConnectionContextFactory _contexts;
 
-    /// <summary>Creates the factory with Kestrel's defaults for outbound connections.</summary>
+    /// <summary>Creates the factory with Kestrel's socket defaults, on the messenger's block pool.</summary>
     public SocketConnectionFactory(ILoggerFactory loggerFactory)
         : this(loggerFactory, null)
     {
     }
 
-    /// <summary>Creates the factory with the settings (and memory pool) of <paramref name="transport"/>, when given.</summary>
+    /// <summary>Creates the factory with the settings (and memory pool) of <paramref name="transport"/>; the defaults above when null.</summary>
     public SocketConnectionFactory(ILoggerFactory loggerFactory, SocketTransportOptions? transport)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        _contexts = new SocketConnectionContextFactory(ClientOptions(transport), loggerFactory.CreateLogger<SocketConnectionFactory>());
+        _contexts = new SocketConnectionContextFactory(ClientOptions(transport ?? SocketMessengerTransport.NewOptions()), loggerFactory.CreateLogger<SocketConnectionFactory>());
     }
 
     /// <summary>
@@ -33,10 +33,9 @@ public sealed class SocketConnectionFactory : IConnectionFactory, IDisposable
     /// internal (the memory pool factory has no public setter); where a runtime lacks it, the public
     /// defaults serve, only with the smaller pool.
     /// </summary>
-    private static SocketConnectionFactoryOptions ClientOptions(SocketTransportOptions? transport)
+    private static SocketConnectionFactoryOptions ClientOptions(SocketTransportOptions transport)
     {
-        if (transport is not null
-            && typeof(SocketConnectionFactoryOptions).GetConstructor(
+        if (typeof(SocketConnectionFactoryOptions).GetConstructor(
                 System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance, [typeof(SocketTransportOptions)]) is { } copy)
         {
             return (SocketConnectionFactoryOptions)copy.Invoke([transport]);

@@ -22,8 +22,7 @@ public sealed class SocketMessengerTransport : IMessengerTransport, IDisposable
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _loggerFactory = loggerFactory;
-        _options = new SocketTransportOptions { NoDelay = true };
-        UsePool(_options, BlockMemoryPoolFactory.Shared);
+        _options = NewOptions();
     }
 
     /// <inheritdoc />
@@ -36,11 +35,16 @@ public sealed class SocketMessengerTransport : IMessengerTransport, IDisposable
     public void Dispose() => _connections?.Dispose();
 
     /// <summary>
-    /// Kestrel takes the pool factory only through a setter it keeps internal (its DI setup fills it with its
-    /// 4 KiB pinned pool; options made from scratch get one over <c>ArrayPool.Shared</c>). Where a runtime
-    /// lacks the setter, the transport still works, only with that pool.
+    /// Kestrel's socket defaults, on the messenger's block pool. Kestrel takes the pool factory only through
+    /// a setter it keeps internal (its DI setup fills it with its 4 KiB pinned pool; options made from
+    /// scratch get one over <c>ArrayPool.Shared</c>). Where a runtime lacks the setter, the transport still
+    /// works, only with that pool.
     /// </summary>
-    private static void UsePool(SocketTransportOptions options, IMemoryPoolFactory<byte> pool) =>
+    internal static SocketTransportOptions NewOptions()
+    {
+        var options = new SocketTransportOptions { NoDelay = true };
         typeof(SocketTransportOptions).GetProperty("MemoryPoolFactory", BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Instance)?
-            .SetValue(options, pool);
+            .SetValue(options, BlockMemoryPoolFactory.Shared);
+        return options;
+    }
 }
