@@ -41,7 +41,7 @@ internal sealed class EchoDispatcher(LoadOptions options) : IDispatcher
         if (options.EchoPayload)
         {
             // The request's buffers go back to the pool when dispatch returns: copy.
-            reply.Data = MessageBuffer.CopyOf(request.Data.Span);
+            reply.Data = MessageBuffer.CopyOf(request.Data.Sequence);
         }
 
         request.Connection!.SendMessage(reply);

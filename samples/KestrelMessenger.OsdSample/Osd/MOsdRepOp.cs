@@ -107,7 +107,7 @@ public sealed class MOsdRepOp : Message
         MTime = UTime.Decode(ref front);
         SnapSeq = front.ReadU64();
         int count = front.ReadCount(StepSize);
-        ReadOnlyMemory<byte> data = Data.Memory;
+        ReadOnlyMemory<byte> data = DataInOnePiece();
         Mutations.Clear();
         for (int i = 0; i < count; i++)
         {

@@ -18,6 +18,13 @@ namespace KestrelMessenger.Connections;
 /// </summary>
 internal sealed class ConnectionReader(MessengerConnection connection, IConnectionOwner owner, ConnectionThrottle throttle, FrameCodec codec)
 {
+    /// <summary>
+    /// Segments from this long are adopted where the socket put them rather than copied. An adopted block
+    /// is held whole while any message holds part of it, so a short segment would keep up to two 64 KiB
+    /// blocks for a few bytes; from 256 KiB the partial blocks at its ends are at most a third of what is held.
+    /// </summary>
+    internal const int AdoptAtLeast = 4 * BlockMemoryPool.BlockSize;
+
     public async Task<ConnectionFailure> RunAsync(PipeReader input, CancellationToken ct)
     {
         try
@@ -180,9 +187,13 @@ internal sealed class ConnectionReader(MessengerConnection connection, IConnecti
     }
 
     /// <summary>
-    /// Copies segment <paramref name="index"/> out of the frame into a buffer of its own: the one copy a
-    /// received segment gets. In crc mode its CRC is computed in the same pass and checked before anything
-    /// else sees the bytes; on a mismatch the segments already taken are released.
+    /// Takes segment <paramref name="index"/> out of the frame into a buffer the message keeps. In crc mode its
+    /// CRC is checked before anything else sees the bytes (and kept with them, for sending them on); on a
+    /// mismatch the segments already taken are released. A large data segment the socket received into the
+    /// messenger's block pool is adopted where it lies; any other is copied once, its CRC computed in the
+    /// same pass.
+    /// Only the data segment is adopted (fronts are decoded as one span); a typed message that reads its
+    /// data as memory makes it one piece (<see cref="Message.DataInOnePiece"/>).
     /// </summary>
     private static MessageBuffer TakeSegment(in Frame frame, int index, params ReadOnlySpan<MessageBuffer> taken)
     {
@@ -191,20 +202,32 @@ internal sealed class ConnectionReader(MessengerConnection connection, IConnecti
             return shared; // decrypted into a buffer of its own: shared, not copied
         }
 
+        ReadOnlySequence<byte> bytes = frame.Segment(index);
         if (frame.UncheckedCrcs is not SegmentCrcs crcs)
         {
-            return MessageBuffer.CopyOf(frame.Segment(index));
+            return MessageBuffer.CopyOf(bytes);
         }
 
-        MessageBuffer copy = MessageBuffer.CopyOf(frame.Segment(index), out uint crc);
+        MessageBuffer buffer;
+        uint crc;
+        if (index == 3 && bytes.Length >= AdoptAtLeast && MessageBuffer.TryAdopt(bytes, out MessageBuffer? adopted))
+        {
+            buffer = adopted;
+            crc = Crc32C.Segment(bytes);
+        }
+        else
+        {
+            buffer = MessageBuffer.CopyOf(bytes, out crc);
+        }
+
         try
         {
             crcs.Check(index, crc);
-            return copy;
+            return buffer.WithSegmentCrc(crc);
         }
         catch
         {
-            copy.Dispose();
+            buffer.Dispose();
             foreach (MessageBuffer t in taken)
             {
                 t.Dispose();

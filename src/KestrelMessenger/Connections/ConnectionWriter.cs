@@ -209,7 +209,7 @@ internal sealed class ConnectionWriter(
         };
         header.Write(_header);
         long before = output.UnflushedBytes;
-        codec.Write(output, Tag.Message, _header, message.Front, message.Middle, message.Data);
+        codec.WriteMessage(output, _header, message.Front, message.Middle, message.Data);
         owner.Metrics.MessageSent(owner.Name, output.UnflushedBytes - before);
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using KestrelMessenger.Messages;
 
 namespace KestrelMessenger.Frames;
 
@@ -51,6 +52,17 @@ public abstract class FrameCodec
     /// </summary>
     public abstract void Write(IBufferWriter<byte> output, Tag tag, ReadOnlySpan<byte> segment0,
         in ReadOnlySequence<byte> segment1, in ReadOnlySequence<byte> segment2, in ReadOnlySequence<byte> segment3);
+
+    /// <summary>
+    /// Writes a message frame (segment 0 is the header) whose data segment is <paramref name="data"/>'s
+    /// bytes: a codec that can may send them without copying, and reuse a CRC they carry.
+    /// </summary>
+    public virtual void WriteMessage(IBufferWriter<byte> output, ReadOnlySpan<byte> header,
+        in ReadOnlySequence<byte> front, in ReadOnlySequence<byte> middle, MessageBuffer data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Write(output, Tag.Message, header, front, middle, data.Sequence);
+    }
 
     /// <summary>Writes a one-segment control frame.</summary>
     public void WriteControl(IBufferWriter<byte> output, Tag tag, ReadOnlySpan<byte> payload) =>
@@ -106,4 +118,12 @@ public sealed class CrcFrameCodec : FrameCodec
     public override void Write(IBufferWriter<byte> output, Tag tag, ReadOnlySpan<byte> segment0,
         in ReadOnlySequence<byte> segment1, in ReadOnlySequence<byte> segment2, in ReadOnlySequence<byte> segment3) =>
         FrameEncoder.Write(output, tag, segment0, segment1, segment2, segment3);
+
+    /// <inheritdoc />
+    public override void WriteMessage(IBufferWriter<byte> output, ReadOnlySpan<byte> header,
+        in ReadOnlySequence<byte> front, in ReadOnlySequence<byte> middle, MessageBuffer data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        FrameEncoder.Write(output, Tag.Message, header, front, middle, data);
+    }
 }

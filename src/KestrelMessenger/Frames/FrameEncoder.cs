@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using KestrelMessenger.Messages;
 using KestrelMessenger.Wire;
 
 namespace KestrelMessenger.Frames;
@@ -12,14 +13,26 @@ public static class FrameEncoder
 {
     /// <summary>Writes a one-segment control frame.</summary>
     public static void WriteControl(IBufferWriter<byte> output, Tag tag, ReadOnlySpan<byte> payload) =>
-        Write(output, tag, payload, default, default, default);
+        WriteFrame(output, tag, payload, default, default, default, null);
 
     /// <summary>
     /// Writes a frame. Trailing empty segments are trimmed (at least one segment is always sent),
     /// because Pacific rejects a multi-segment frame whose last segment is empty.
     /// </summary>
     public static void Write(IBufferWriter<byte> output, Tag tag, ReadOnlySpan<byte> segment0,
-        in ReadOnlySequence<byte> segment1, in ReadOnlySequence<byte> segment2, in ReadOnlySequence<byte> segment3)
+        in ReadOnlySequence<byte> segment1, in ReadOnlySequence<byte> segment2, in ReadOnlySequence<byte> segment3) =>
+        WriteFrame(output, tag, segment0, segment1, segment2, segment3, null);
+
+    /// <summary>
+    /// Writes a frame whose last segment is <paramref name="segment3"/>'s bytes: with a CRC it already knows,
+    /// and large stretches lent to the pipe rather than copied (<see cref="MessageBuffer.WriteTo"/>).
+    /// </summary>
+    internal static void Write(IBufferWriter<byte> output, Tag tag, ReadOnlySpan<byte> segment0,
+        in ReadOnlySequence<byte> segment1, in ReadOnlySequence<byte> segment2, MessageBuffer segment3) =>
+        WriteFrame(output, tag, segment0, segment1, segment2, segment3.Sequence, segment3);
+
+    private static void WriteFrame(IBufferWriter<byte> output, Tag tag, ReadOnlySpan<byte> segment0,
+        in ReadOnlySequence<byte> segment1, in ReadOnlySequence<byte> segment2, in ReadOnlySequence<byte> segment3, MessageBuffer? buffer3)
     {
         Span<byte> preamble = output.GetSpan(FrameLayout.PreambleLength)[..FrameLayout.PreambleLength];
         int count = WritePreamble(preamble, tag, segment0.Length, segment1.Length, segment2.Length, segment3.Length);
@@ -38,7 +51,7 @@ public static class FrameEncoder
 
         uint crc1 = CopyWithCrc(output, segment1);
         uint crc2 = CopyWithCrc(output, segment2);
-        uint crc3 = CopyWithCrc(output, segment3);
+        uint crc3 = buffer3 is null ? CopyWithCrc(output, segment3) : buffer3.WriteTo(output);
 
         Span<byte> epilogue = output.GetSpan(FrameLayout.EpilogueLength)[..FrameLayout.EpilogueLength];
         epilogue[0] = FrameLayout.LateStatusComplete;

@@ -71,7 +71,7 @@ public sealed class MCommandReply : Message
     public string Status { get; set; } = "";
 
     /// <summary>The command's output (the data segment), as UTF-8 text.</summary>
-    public string Output => Encoding.UTF8.GetString(Data.Span);
+    public string Output => Encoding.UTF8.GetString(Data.Sequence);
 
     /// <inheritdoc />
     protected override bool EncodesPayload => true;

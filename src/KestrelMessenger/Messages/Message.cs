@@ -58,6 +58,28 @@ public class Message : IDisposable
     /// <summary>Data segment: bulk bytes such as object data.</summary>
     public MessageBuffer Data { get; set; } = MessageBuffer.Empty;
 
+    /// <summary>
+    /// The data segment in one piece, for a decoder that reads it as memory. A large segment may arrive in
+    /// pieces (adopted where the socket received it, not copied); it is then copied once into one buffer
+    /// here, which becomes <see cref="Data"/>.
+    /// </summary>
+    protected ReadOnlyMemory<byte> DataInOnePiece()
+    {
+        if (!Data.IsSingleSegment)
+        {
+            MessageBuffer pieces = Data;
+            Data = MessageBuffer.CopyOf(pieces.Sequence);
+            if (pieces.TryGetSegmentCrc(out uint crc))
+            {
+                Data.WithSegmentCrc(crc);
+            }
+
+            pieces.Dispose();
+        }
+
+        return Data.Memory;
+    }
+
     /// <summary>True for typed messages that encode their own front.</summary>
     protected virtual bool EncodesPayload => false;
 
@@ -109,13 +131,13 @@ public class Message : IDisposable
         gathered = null;
         if (!EncodesPayload)
         {
-            return new WireMessage(Type, Version, CompatVersion, Priority, Tid, DataOffset, Front.Sequence, Middle.Sequence, Data.Sequence);
+            return new WireMessage(Type, Version, CompatVersion, Priority, Tid, DataOffset, Front.Sequence, Middle.Sequence, Data);
         }
 
         var front = new ReadOnlySequence<byte>(EncodeFront(scratch, features));
         gathered = EncodeData();
         (ushort version, ushort compat) = EncodingVersion;
-        return new WireMessage(Type, version, compat, Priority, Tid, DataOffset, front, Middle.Sequence, gathered.Sequence);
+        return new WireMessage(Type, version, compat, Priority, Tid, DataOffset, front, Middle.Sequence, gathered);
     }
 
     /// <summary>The front alone, as <see cref="Encode"/> makes it (for typed messages, valid until <paramref name="scratch"/> is reused).</summary>

@@ -13,15 +13,18 @@ namespace KestrelMessenger.Messages;
 /// </summary>
 public sealed class MessageBuffer : IDisposable
 {
-    private static long s_liveBlocks;
-    private static long s_rentedBlocks;
-
     // One reference: the pieces it covers, in order. A single piece is the common case and needs no array.
     private readonly Piece _single;
     private readonly Piece[]? _pieces;
     private readonly int _length;
     private ReadOnlySequence<byte>? _sequence;
     private int _disposed;
+
+    // The CRC-32C of all the bytes as a msgr2 segment (seed 0xFFFFFFFF), when known: the bytes never
+    // change, so a CRC checked on receipt still holds when the same bytes are sent again (Ceph caches
+    // a bufferlist's CRCs for the same reason).
+    private uint _segmentCrc;
+    private bool _hasSegmentCrc;
 
     private MessageBuffer(Piece single, int length)
     {
@@ -42,10 +45,10 @@ public sealed class MessageBuffer : IDisposable
     /// Pooled buffers rented and not yet returned, process-wide: what messages, sent lists and anything that
     /// shares their bytes hold now (a leak shows as growth; a double return as a count below where it started).
     /// </summary>
-    public static long LiveBlocks => Interlocked.Read(ref s_liveBlocks);
+    public static long LiveBlocks => PayloadBlock.Live;
 
     /// <summary>Pooled buffers rented since the process started (returned ones included).</summary>
-    public static long RentedBlocks => Interlocked.Read(ref s_rentedBlocks);
+    public static long RentedBlocks => PayloadBlock.TakenCount;
 
     /// <summary>Length in bytes.</summary>
     public int Length => _length;
@@ -83,7 +86,7 @@ public sealed class MessageBuffer : IDisposable
             return Empty;
         }
 
-        var block = Block.Rent(checked((int)source.Length));
+        var block = PooledArray.Rent(checked((int)source.Length));
         source.CopyTo(block.Array);
         return new MessageBuffer(new Piece(block, 0, (int)source.Length), (int)source.Length);
     }
@@ -101,7 +104,7 @@ public sealed class MessageBuffer : IDisposable
         }
 
         int length = checked((int)source.Length);
-        var block = Block.Rent(length);
+        var block = PooledArray.Rent(length);
         Span<byte> target = block.Array.AsSpan(0, length);
         foreach (ReadOnlyMemory<byte> part in source)
         {
@@ -120,7 +123,7 @@ public sealed class MessageBuffer : IDisposable
             return Empty;
         }
 
-        var block = Block.Rent(source.Length);
+        var block = PooledArray.Rent(source.Length);
         source.CopyTo(block.Array);
         return new MessageBuffer(new Piece(block, 0, source.Length), source.Length);
     }
@@ -138,7 +141,7 @@ public sealed class MessageBuffer : IDisposable
             return Empty;
         }
 
-        var block = Block.Rent(length);
+        var block = PooledArray.Rent(length);
         try
         {
             fill(block.Array.AsSpan(0, length), state);
@@ -229,13 +232,13 @@ public sealed class MessageBuffer : IDisposable
         }
 
         ThrowIfDisposed();
-        if (_single.Block is not Block block)
+        if (_single.Block is not PayloadBlock block)
         {
             return Empty;
         }
 
         block.AddReference();
-        return new MessageBuffer(_single, _length);
+        return new MessageBuffer(_single, _length).WithCrcOf(this);
     }
 
     /// <summary>A reference to <paramref name="length"/> bytes from <paramref name="start"/>, sharing them.</summary>
@@ -267,7 +270,125 @@ public sealed class MessageBuffer : IDisposable
             skip = 0;
         }
 
-        return Reference(pieces, length);
+        MessageBuffer slice = Reference(pieces, length);
+        return start == 0 && length == _length ? slice.WithCrcOf(this) : slice;
+    }
+
+    /// <summary>The bytes' CRC as a msgr2 segment, when it is known (checked on receipt, or computed once).</summary>
+    internal bool TryGetSegmentCrc(out uint crc)
+    {
+        crc = _segmentCrc;
+        return _hasSegmentCrc;
+    }
+
+    /// <summary>Records the bytes' CRC as a msgr2 segment, computed or checked by the caller over exactly these bytes.</summary>
+    internal MessageBuffer WithSegmentCrc(uint crc)
+    {
+        if (!ReferenceEquals(this, Empty))
+        {
+            _segmentCrc = crc;
+            _hasSegmentCrc = true;
+        }
+
+        return this;
+    }
+
+    private MessageBuffer WithCrcOf(MessageBuffer same) => same._hasSegmentCrc ? WithSegmentCrc(same._segmentCrc) : this;
+
+    /// <summary>
+    /// A reference to <paramref name="bytes"/> where they lie, when every piece of them is in a transport
+    /// block a message may adopt (a socket received them into the messenger's block pool): no copy. False
+    /// (nothing taken) otherwise. The caller still holds the pipe the bytes are in, so the blocks cannot be
+    /// returned meanwhile.
+    /// </summary>
+    internal static bool TryAdopt(in ReadOnlySequence<byte> bytes, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MessageBuffer? adopted)
+    {
+        adopted = null;
+        if (bytes.IsEmpty || bytes.Length > Array.MaxLength)
+        {
+            return false;
+        }
+
+        var pieces = new List<Piece>();
+        foreach (ReadOnlyMemory<byte> part in bytes)
+        {
+            if (part.IsEmpty)
+            {
+                continue;
+            }
+
+            if (!System.Runtime.InteropServices.MemoryMarshal.TryGetArray(part, out ArraySegment<byte> view) ||
+                !PayloadBlock.TryFindAdoptable(view.Array!, out PayloadBlock? block))
+            {
+                return false;
+            }
+
+            pieces.Add(new Piece(block, view.Offset, view.Count));
+        }
+
+        foreach (Piece piece in pieces)
+        {
+            piece.Block!.Adopt();
+        }
+
+        int length = (int)bytes.Length;
+        adopted = pieces.Count == 1 ? new MessageBuffer(pieces[0], length) : new MessageBuffer([.. pieces], length);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the bytes to <paramref name="output"/> and returns their CRC as a msgr2 segment (the known one,
+    /// or computed in the same pass). Whole <see cref="PayloadLoan.Size"/> stretches are lent to the pipe
+    /// when its pool takes loans (the socket then sends them from here); the rest is copied.
+    /// </summary>
+    internal uint WriteTo(IBufferWriter<byte> output)
+    {
+        ThrowIfDisposed();
+        bool known = _hasSegmentCrc;
+        uint crc = Wire.Crc32C.SegmentSeed;
+        foreach (Piece piece in Pieces())
+        {
+            int at = piece.Offset;
+            int end = piece.Offset + piece.Length;
+            while (at < end)
+            {
+                ReadOnlySpan<byte> rest = piece.Block!.Array.AsSpan(at, end - at);
+                if (rest.Length >= PayloadLoan.Size)
+                {
+                    if (PayloadLoan.TryLend(output, piece.Block, at, out Memory<byte> room))
+                    {
+                        crc = known ? crc : Wire.Crc32C.Append(crc, rest[..PayloadLoan.Size]);
+                    }
+                    else
+                    {
+                        crc = CopyOut(rest[..PayloadLoan.Size], room.Span, crc, known);
+                        output.Advance(PayloadLoan.Size);
+                    }
+
+                    at += PayloadLoan.Size;
+                    continue;
+                }
+
+                Span<byte> target = output.GetSpan();
+                int n = Math.Min(target.Length, rest.Length);
+                crc = CopyOut(rest[..n], target, crc, known);
+                output.Advance(n);
+                at += n;
+            }
+        }
+
+        return known ? _segmentCrc : crc;
+
+        static uint CopyOut(ReadOnlySpan<byte> source, Span<byte> target, uint crc, bool known)
+        {
+            if (known)
+            {
+                source.CopyTo(target);
+                return crc;
+            }
+
+            return Wire.Crc32C.CopyAndAppend(crc, source, target);
+        }
     }
 
     /// <summary>Releases this reference; the buffers go back to the pool with the last one.</summary>
@@ -316,58 +437,7 @@ public sealed class MessageBuffer : IDisposable
     }
 
     /// <summary>A slice of one pooled block.</summary>
-    private readonly record struct Piece(Block? Block, int Offset, int Length);
-
-    /// <summary>One rented array and the number of references to it.</summary>
-    private sealed class Block
-    {
-        private int _references = 1;
-
-        private Block(byte[] array) => Array = array;
-
-        public byte[] Array { get; }
-
-        public static Block Rent(int length)
-        {
-            Interlocked.Increment(ref s_liveBlocks);
-            Interlocked.Increment(ref s_rentedBlocks);
-            return new Block(PoolFor(length).Rent(length));
-        }
-
-        // ArrayPool.Shared keeps a few dozen arrays per size and core: with a thousand small messages in
-        // flight (64 connections, 16 each) most payloads were fresh arrays, and Gen2 collections followed.
-        // Payloads up to 64 KiB get a pool of their own that keeps up to 1,024 arrays per size, which
-        // bounds what it can hold at about 128 MiB (the high-water mark of what was in flight, not more).
-        // Larger ones are few at a time and stay with the shared pool.
-        private const int SmallPayload = 64 * 1024;
-        private static readonly ArrayPool<byte> s_small = ArrayPool<byte>.Create(SmallPayload, 1024);
-
-        private static ArrayPool<byte> PoolFor(int length) => length <= SmallPayload ? s_small : ArrayPool<byte>.Shared;
-
-        public void AddReference()
-        {
-            // A block at zero is back in the pool: a reference to it would read someone else's bytes.
-            int now = Interlocked.Increment(ref _references);
-            if (now <= 1)
-            {
-                throw new InvalidOperationException("shared a message buffer that was already returned to the pool");
-            }
-        }
-
-        public void Release()
-        {
-            int left = Interlocked.Decrement(ref _references);
-            if (left == 0)
-            {
-                Interlocked.Decrement(ref s_liveBlocks);
-                PoolFor(Array.Length).Return(Array); // what the small pool hands out is never longer than SmallPayload
-            }
-            else if (left < 0)
-            {
-                throw new InvalidOperationException("a message buffer was released more often than it was referenced");
-            }
-        }
-    }
+    private readonly record struct Piece(PayloadBlock? Block, int Offset, int Length);
 
     private sealed class SequencePiece : ReadOnlySequenceSegment<byte>
     {

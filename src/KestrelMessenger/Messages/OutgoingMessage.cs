@@ -9,7 +9,7 @@ namespace KestrelMessenger.Messages;
 /// </summary>
 internal readonly record struct WireMessage(
     ushort Type, ushort Version, ushort CompatVersion, ushort Priority, ulong Tid, ushort DataOffset,
-    ReadOnlySequence<byte> Front, ReadOnlySequence<byte> Middle, ReadOnlySequence<byte> Data)
+    ReadOnlySequence<byte> Front, ReadOnlySequence<byte> Middle, MessageBuffer Data)
 {
     public override string ToString() =>
         $"{MessageTypes.Name(Type)}({Type}) v{Version} tid {Tid} prio {Priority} front {Front.Length} middle {Middle.Length} data {Data.Length}";
@@ -46,7 +46,7 @@ internal sealed class OutgoingMessage(
     public ulong Seq { get; set; }
 
     /// <summary>What the writer writes.</summary>
-    public WireMessage Wire => new(Type, Version, CompatVersion, Priority, Tid, DataOffset, Front.Sequence, Middle.Sequence, Data.Sequence);
+    public WireMessage Wire => new(Type, Version, CompatVersion, Priority, Tid, DataOffset, Front.Sequence, Middle.Sequence, Data);
 
     /// <summary>Bytes it holds: its segments.</summary>
     public long Length => (long)Front.Length + Middle.Length + Data.Length;

@@ -115,7 +115,7 @@ public sealed partial class MonClient
             op = _ops.Remove(tid, out MonOp? found) && found is CommandOp ? found : null;
         }
 
-        (op as CommandOp)?.Complete(new MonCommandResult(ack.Result, ack.Status, ack.Data.Span.ToArray()));
+        (op as CommandOp)?.Complete(new MonCommandResult(ack.Result, ack.Status, System.Buffers.BuffersExtensions.ToArray(ack.Data.Sequence)));
     }
 
     private void HandleVersionReply(MMonGetVersionReply reply)

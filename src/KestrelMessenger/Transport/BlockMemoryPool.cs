@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using KestrelMessenger.Messages;
 using Microsoft.AspNetCore.Connections;
 
 namespace KestrelMessenger.Transport;
@@ -12,6 +13,12 @@ namespace KestrelMessenger.Transport;
 /// behind the transport's default pool, keeps a few dozen arrays per size and core, so a large frame
 /// allocated most of its blocks anew, and the collections that followed cost more than the copy.
 /// </summary>
+/// <remarks>
+/// Payloads move through it without copies both ways. A message may adopt received bytes where they lie
+/// (<see cref="MessageBuffer.TryAdopt"/>): the block then stays out of the pool until both the pipe and
+/// every message are done with it. And a writer may lend a payload to a pipe (<see cref="PayloadLoan"/>):
+/// the pipe's next rent on that thread returns the loan instead of a block.
+/// </remarks>
 internal sealed class BlockMemoryPool(int maxRetainedBlocks = BlockMemoryPool.DefaultRetainedBlocks) : MemoryPool<byte>
 {
     /// <summary>Block size.</summary>
@@ -35,6 +42,11 @@ internal sealed class BlockMemoryPool(int maxRetainedBlocks = BlockMemoryPool.De
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockSize);
+        if (PayloadLoan.TakeOffer() is PayloadLoan loan)
+        {
+            return loan; // a writer lends a payload's bytes as this segment (BlockSize of them)
+        }
+
         if (_free.TryDequeue(out Block? block))
         {
             Interlocked.Decrement(ref _retained);
@@ -47,7 +59,13 @@ internal sealed class BlockMemoryPool(int maxRetainedBlocks = BlockMemoryPool.De
     }
 
     /// <inheritdoc />
-    protected override void Dispose(bool disposing) => _free.Clear();
+    protected override void Dispose(bool disposing)
+    {
+        while (_free.TryDequeue(out Block? block))
+        {
+            block.Drop();
+        }
+    }
 
     private void Return(Block block)
     {
@@ -58,24 +76,56 @@ internal sealed class BlockMemoryPool(int maxRetainedBlocks = BlockMemoryPool.De
         else
         {
             Interlocked.Decrement(ref _retained); // past the bound: the collector takes it
+            block.Drop();
         }
     }
 
-    private sealed class Block(BlockMemoryPool pool) : IMemoryOwner<byte>
+    /// <summary>
+    /// A block, held by the pipe that rented it (its lease) and, while any message adopted some of its bytes,
+    /// by those messages together: it goes back to the pool when neither holds it.
+    /// </summary>
+    private sealed class Block : PayloadBlock, IMemoryOwner<byte>
     {
-        private readonly byte[] _array = GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
+        private readonly BlockMemoryPool _pool;
+        private int _holds = 1;
         private int _leased = 1;
 
-        public Memory<byte> Memory => _array;
+        public Block(BlockMemoryPool pool)
+            : base(GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true), references: 0)
+        {
+            _pool = pool;
+            ListAdoptable();
+        }
 
-        public void Lease() => Volatile.Write(ref _leased, 1);
+        public Memory<byte> Memory => Array;
+
+        public void Lease()
+        {
+            Volatile.Write(ref _holds, 1);
+            Volatile.Write(ref _leased, 1);
+        }
 
         public void Dispose()
         {
             // Returned once per lease: a second dispose must not put the block in the queue twice.
             if (Interlocked.Exchange(ref _leased, 0) == 1)
             {
-                pool.Return(this);
+                Unhold();
+            }
+        }
+
+        /// <summary>Leaves the adoptable list: the pool drops it.</summary>
+        public void Drop() => UnlistAdoptable();
+
+        protected override void OnFirstReference() => Interlocked.Increment(ref _holds);
+
+        protected override void OnUnreferenced() => Unhold();
+
+        private void Unhold()
+        {
+            if (Interlocked.Decrement(ref _holds) == 0)
+            {
+                _pool.Return(this);
             }
         }
     }

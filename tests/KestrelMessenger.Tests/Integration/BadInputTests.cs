@@ -58,6 +58,7 @@ public class BadInputTests
     [Theory]
     [InlineData(1, 4)] // inside the front (the epilogue's first crc)
     [InlineData(3, 200_000)] // inside a large data segment, checked as it is copied out
+    [InlineData(3, 1_000_000)] // inside a data segment adopted where the socket received it, checked before anyone sees it
     public async Task Messages_accepted_before_a_corrupt_frame_are_all_delivered(int segment, int dataLength)
     {
         await using MessengerTestHost host = await StartAsync();

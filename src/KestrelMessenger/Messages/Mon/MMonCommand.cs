@@ -84,6 +84,6 @@ public sealed class MMonCommandAck : Message
         Status = front.ReadString();
         front.ReadStringList(Command);
 
-        Output = Encoding.UTF8.GetString(Data.Span);
+        Output = Encoding.UTF8.GetString(Data.Sequence);
     }
 }

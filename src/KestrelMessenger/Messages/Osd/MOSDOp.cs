@@ -217,7 +217,7 @@ public sealed class MOSDOp : Message
 
         RetryAttempt = front.ReadI32();
         Features = front.ReadU64();
-        OsdOp.SliceData(ops, Data.Memory, outData: false);
+        OsdOp.SliceData(ops, DataInOnePiece(), outData: false);
         Ops = ops;
         Snaps = snaps;
     }

@@ -197,7 +197,7 @@ public sealed class MOSDOpReply : Message
         UserVersion = front.ReadU64();
         Redirect = front.ReadBool() ? RequestRedirect.Decode(ref front) : null;
         Trace = BlkinTrace.Decode(ref front);
-        OsdOp.SliceData(ops, Data.Memory, outData: true);
+        OsdOp.SliceData(ops, DataInOnePiece(), outData: true);
         Ops = ops;
     }
 
