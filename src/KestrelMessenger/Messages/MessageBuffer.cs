@@ -338,8 +338,9 @@ public sealed class MessageBuffer : IDisposable
 
     /// <summary>
     /// Writes the bytes to <paramref name="output"/> and returns their CRC as a msgr2 segment (the known one,
-    /// or computed in the same pass). Whole <see cref="PayloadLoan.Size"/> stretches are lent to the pipe
-    /// when its pool takes loans (the socket then sends them from here); the rest is copied.
+    /// or computed in the same pass). Whole <see cref="PayloadLoan.Size"/> stretches of blocks a socket may
+    /// send from (<see cref="PayloadBlock.IsLendable"/>: bytes a socket received) are lent to the pipe when its
+    /// pool takes loans; the rest is copied.
     /// </summary>
     internal uint WriteTo(IBufferWriter<byte> output)
     {
@@ -353,7 +354,7 @@ public sealed class MessageBuffer : IDisposable
             while (at < end)
             {
                 ReadOnlySpan<byte> rest = piece.Block!.Array.AsSpan(at, end - at);
-                if (rest.Length >= PayloadLoan.Size)
+                if (rest.Length >= PayloadLoan.Size && piece.Block.IsLendable)
                 {
                     if (PayloadLoan.TryLend(output, piece.Block, at, out Memory<byte> room))
                     {

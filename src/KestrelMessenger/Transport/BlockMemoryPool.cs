@@ -99,6 +99,9 @@ internal sealed class BlockMemoryPool(int maxRetainedBlocks = BlockMemoryPool.De
 
         public Memory<byte> Memory => Array;
 
+        /// <summary>A socket wrote it (a message adopts only received bytes) and sockets send from it: the kernel knows its pages.</summary>
+        public override bool IsLendable => true;
+
         public void Lease()
         {
             Volatile.Write(ref _holds, 1);
