@@ -1,3 +1,4 @@
+using System.Buffers;
 using KestrelMessenger.Messages.Osd;
 using KestrelMessenger.OsdSample.Osd;
 using KestrelMessenger.Wire;
@@ -14,7 +15,7 @@ public class OpExecutorTests
     private const int ENOENT = -2, E2BIG = -7, EEXIST = -17, EINVAL = -22, EFBIG = -27, ENAMETOOLONG = -36, EOVERFLOW = -75, EMSGSIZE = -90, EOPNOTSUPP = -95;
     private const ulong MiB = 1 << 20;
     private static readonly byte[] Hello = "hello"u8.ToArray();
-    private static readonly ObjectView Stored = new(Hello, new UTime(1_700_000_000, 0));
+    private static readonly ObjectView Stored = new(new ReadOnlySequence<byte>(Hello), new UTime(1_700_000_000, 0));
 
     private static OsdOp R(ulong offset, ulong length) => OsdOp.Extent(OsdOpCode.Read, offset, length);
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using KestrelMessenger.Diagnostics;
@@ -43,7 +44,7 @@ public class SharedPayloadTests
         } // the request is gone; the store keeps its own reference to those bytes
 
         MOSDOpReply reply = Read(store, 0, 0);
-        Assert.True(SameArray(reply.Data.Memory, store.Get(Id)!.Data), "the read shares the stored bytes instead of copying them");
+        Assert.True(SameArray(reply.Data.Memory, store.Get(Id)!.Data.First), "the read shares the stored bytes instead of copying them");
 
         store.Apply(Id, overwrite, UTime.Now, 0, source: null);
 
@@ -61,7 +62,7 @@ public class SharedPayloadTests
 
         using MOSDOpReply slice = Read(store, 10, 20);
         Assert.Equal(original[10..30], slice.Data.Span.ToArray());
-        Assert.True(SameArray(slice.Data.Memory, store.Get(Id)!.Data));
+        Assert.True(SameArray(slice.Data.Memory, store.Get(Id)!.Data.First));
 
         // A write then a read in one request: the read sees the staged write, which the store does not hold yet.
         var request = new MOSDOp { ObjectName = Id.Name, Locator = new ObjectLocator(1) };
@@ -76,7 +77,7 @@ public class SharedPayloadTests
 
         Assert.Equal(0, outcome.Result);
         Assert.Equal([(byte)'h', (byte)'i', 2, 3], request.Ops[1].OutData.ToArray());
-        Assert.False(SameArray(request.Ops[1].OutData, store.Get(Id)!.Data));
+        Assert.False(SameArray(request.Ops[1].OutData, store.Get(Id)!.Data.First));
         request.Dispose();
     }
 
@@ -87,12 +88,12 @@ public class SharedPayloadTests
         byte[] first = Filled(4096, 0x22);
         using MessageBuffer request = MessageBuffer.CopyOf(first);
         store.Apply(Id, [Mutation.Write(0, request.Memory)], UTime.Now, 0, request);
-        Assert.True(SameArray(request.Memory, store.Get(Id)!.Data), "the store shares the request's data segment");
+        Assert.True(SameArray(request.Memory, store.Get(Id)!.Data.First), "the store shares the request's data segment");
 
         store.Apply(Id, [Mutation.Write(1, Filled(2, 0x33))], UTime.Now, 0);
 
         Assert.Equal(first, request.Span.ToArray()); // copy-on-write: the request's bytes never change
-        Assert.Equal([0x22, 0x33, 0x33, 0x22], store.Get(Id)!.Data[..4].ToArray());
+        Assert.Equal([0x22, 0x33, 0x33, 0x22], store.Get(Id)!.Data.Slice(0, 4).ToArray());
     }
 
     private static MOSDOpReply Read(ObjectStore store, ulong offset, ulong length)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using KestrelMessenger.Messages;
 using KestrelMessenger.Wire;
 
@@ -53,7 +54,7 @@ public sealed class MOsdRepOp : Message
             {
                 MessageBuffer part = MessageBuffer.ShareOrCopy(source, m.Data);
                 parts.Add(part);
-                repop.Mutations.Add(m with { Data = part.Memory });
+                repop.Mutations.Add(m with { Data = part.Sequence });
             }
 
             repop.Data = MessageBuffer.Concat([.. parts]);
@@ -107,7 +108,7 @@ public sealed class MOsdRepOp : Message
         MTime = UTime.Decode(ref front);
         SnapSeq = front.ReadU64();
         int count = front.ReadCount(StepSize);
-        ReadOnlyMemory<byte> data = DataInOnePiece();
+        ReadOnlySequence<byte> data = Data.Sequence;
         Mutations.Clear();
         for (int i = 0; i < count; i++)
         {
@@ -115,13 +116,13 @@ public sealed class MOsdRepOp : Message
             ulong offset = front.ReadU64();
             ulong length = front.ReadU64();
             uint dataLength = front.ReadU32();
-            if (dataLength > (uint)data.Length)
+            if (dataLength > data.Length)
             {
                 throw new DecodeException($"repop step {i} claims {dataLength} data bytes but only {data.Length} remain");
             }
 
-            Mutations.Add(new Mutation(kind, offset, length, data[..(int)dataLength]));
-            data = data[(int)dataLength..];
+            Mutations.Add(new Mutation(kind, offset, length, data.Slice(0, dataLength)));
+            data = data.Slice(dataLength);
         }
 
         front.EndStruct(h);

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace KestrelMessenger.OsdSample.Osd;
 
 /// <summary>What one step of an object transaction does.</summary>
@@ -25,17 +27,26 @@ public enum MutationKind : byte
 /// <param name="Kind">What it does.</param>
 /// <param name="Offset">Byte offset (the new size for <see cref="MutationKind.Truncate"/>).</param>
 /// <param name="Length">Byte count for <see cref="MutationKind.Zero"/>; the data length otherwise.</param>
-/// <param name="Data">The bytes written (<see cref="MutationKind.Write"/>, <see cref="MutationKind.WriteFull"/>).</param>
-public readonly record struct Mutation(MutationKind Kind, ulong Offset = 0, ulong Length = 0, ReadOnlyMemory<byte> Data = default)
+/// <param name="Data">
+/// The bytes written (<see cref="MutationKind.Write"/>, <see cref="MutationKind.WriteFull"/>), as they lie: a
+/// large request's data may be in pieces (the blocks the socket received it into), and stays so in the store.
+/// </param>
+public readonly record struct Mutation(MutationKind Kind, ulong Offset = 0, ulong Length = 0, ReadOnlySequence<byte> Data = default)
 {
     /// <summary>Make the object exist.</summary>
     public static Mutation Create() => new(MutationKind.Create);
 
     /// <summary>Write <paramref name="data"/> at <paramref name="offset"/>.</summary>
-    public static Mutation Write(ulong offset, ReadOnlyMemory<byte> data) => new(MutationKind.Write, offset, (ulong)data.Length, data);
+    public static Mutation Write(ulong offset, in ReadOnlySequence<byte> data) => new(MutationKind.Write, offset, (ulong)data.Length, data);
+
+    /// <summary>Write <paramref name="data"/> at <paramref name="offset"/>.</summary>
+    public static Mutation Write(ulong offset, ReadOnlyMemory<byte> data) => Write(offset, new ReadOnlySequence<byte>(data));
 
     /// <summary>Replace the object's bytes.</summary>
-    public static Mutation WriteFull(ReadOnlyMemory<byte> data) => new(MutationKind.WriteFull, 0, (ulong)data.Length, data);
+    public static Mutation WriteFull(in ReadOnlySequence<byte> data) => new(MutationKind.WriteFull, 0, (ulong)data.Length, data);
+
+    /// <summary>Replace the object's bytes.</summary>
+    public static Mutation WriteFull(ReadOnlyMemory<byte> data) => WriteFull(new ReadOnlySequence<byte>(data));
 
     /// <summary>Set the size.</summary>
     public static Mutation Truncate(ulong size) => new(MutationKind.Truncate, size);

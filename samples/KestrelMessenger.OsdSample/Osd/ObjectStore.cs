@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using KestrelMessenger.Messages;
 using KestrelMessenger.Wire;
@@ -30,7 +31,7 @@ internal sealed class StoredObject
 /// <param name="MTime">Last modification.</param>
 /// <param name="SnapSeq">The snapset seq.</param>
 /// <param name="Buffer">The store's buffer that <paramref name="Data"/> views (null for a view made elsewhere).</param>
-public sealed record ObjectView(ReadOnlyMemory<byte> Data, UTime MTime, ulong SnapSeq = 0, MessageBuffer? Buffer = null)
+public sealed record ObjectView(ReadOnlySequence<byte> Data, UTime MTime, ulong SnapSeq = 0, MessageBuffer? Buffer = null)
 {
     /// <summary>Object size in bytes.</summary>
     public ulong Size => (ulong)Data.Length;
@@ -65,7 +66,7 @@ public sealed class ObjectStore : IDisposable
     {
         // Once the bytes are given back, "absent" would be a lie: refuse instead (the op answers -EIO).
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _objects.TryGetValue(id, out StoredObject? o) ? new ObjectView(o.Data.Memory, o.MTime, o.SnapSeq, o.Data) : null;
+        return _objects.TryGetValue(id, out StoredObject? o) ? new ObjectView(o.Data.Sequence, o.MTime, o.SnapSeq, o.Data) : null;
     }
 
     /// <summary>A copy of the object's bytes, or null when absent.</summary>
@@ -156,7 +157,7 @@ public sealed class ObjectStore : IDisposable
             case MutationKind.Write when m.Offset == 0 && m.Data.Length >= size:
                 return MessageBuffer.ShareOrCopy(source, m.Data); // the write covers the whole object: its bytes are the object
             case MutationKind.Write:
-                int end = Math.Max(size, (int)m.Offset + m.Data.Length);
+                int end = Math.Max(size, (int)m.Offset + (int)m.Data.Length);
                 return Rebuild(bytes, end, m);
             case MutationKind.Truncate when (int)m.Offset <= size:
                 return (int)m.Offset == size ? bytes : bytes.Slice(0, (int)m.Offset); // bytes past the cut are gone for good
@@ -176,11 +177,11 @@ public sealed class ObjectStore : IDisposable
         {
             (MessageBuffer old, Mutation step) = state;
             int kept = Math.Min(old.Length, into.Length);
-            old.Span[..kept].CopyTo(into);
+            old.Sequence.Slice(0, kept).CopyTo(into);
             into[kept..].Clear();
             if (step.Kind == MutationKind.Write)
             {
-                step.Data.Span.CopyTo(into[(int)step.Offset..]);
+                step.Data.CopyTo(into[(int)step.Offset..]);
             }
             else if (step.Kind == MutationKind.Zero)
             {

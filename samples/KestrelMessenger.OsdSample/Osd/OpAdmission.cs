@@ -64,7 +64,7 @@ internal static class OpAdmission
                 return Errno.EINVAL; // Ceph: "write to clone not valid"
             }
 
-            return (ulong)request.Ops.Sum(o => (long)o.InData.Length) > limits.MaxWriteSize ? Errno.EMSGSIZE : 0;
+            return (ulong)request.Ops.Sum(o => o.InBytes.Length) > limits.MaxWriteSize ? Errno.EMSGSIZE : 0;
         }
 
         if (request.SnapId != MOSDOp.NoSnap)

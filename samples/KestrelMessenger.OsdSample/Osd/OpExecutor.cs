@@ -65,7 +65,7 @@ internal static class OpExecutor
         }
         else
         {
-            foreach (OsdOp op in request.Ops.Where(o => o.OutData.Length > limits.MaxWriteOpReplyLength))
+            foreach (OsdOp op in request.Ops.Where(o => o.OutBytes.Length > limits.MaxWriteOpReplyLength))
             {
                 op.Rval = result = Errno.EOVERFLOW;
                 op.OutData = default;
@@ -112,7 +112,7 @@ internal static class OpExecutor
             case OsdOpCode.Append:
                 return Write(op, obj, obj.Size, max);
             case OsdOpCode.WriteFull:
-                if (op.Length != (ulong)op.InData.Length)
+                if (op.Length != (ulong)op.InBytes.Length)
                 {
                     return Errno.EINVAL;
                 }
@@ -122,7 +122,7 @@ internal static class OpExecutor
                     return Errno.EFBIG;
                 }
 
-                obj.Stage(Mutation.WriteFull(op.InData));
+                obj.Stage(Mutation.WriteFull(op.InBytes));
                 return 0;
             case OsdOpCode.Zero:
                 return Zero(op, obj, max);
@@ -217,7 +217,7 @@ internal static class OpExecutor
     /// <summary>WRITE (and APPEND, at the current size): the length must match the data; the extent must fit osd_max_object_size.</summary>
     private static int Write(OsdOp op, StagedObject obj, ulong offset, ulong max)
     {
-        if (op.Length != (ulong)op.InData.Length)
+        if (op.Length != (ulong)op.InBytes.Length)
         {
             return Errno.EINVAL;
         }
@@ -230,7 +230,7 @@ internal static class OpExecutor
         obj.Stage(Mutation.Create());
         if (op.Length > 0)
         {
-            obj.Stage(Mutation.Write(offset, op.InData));
+            obj.Stage(Mutation.Write(offset, op.InBytes));
         }
         else if (offset > obj.Size)
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 namespace KestrelMessenger.OsdSample.Osd;
 
 /// <summary>
@@ -65,7 +66,7 @@ public sealed class StagedObject(ObjectView? stored)
         if (stored is not null)
         {
             size = stored.Size;
-            CopyOverlap(stored.Data.Span, 0, offset, into);
+            CopyOverlap(stored.Data, 0, offset, into);
         }
 
         foreach (Mutation m in _mutations)
@@ -73,12 +74,12 @@ public sealed class StagedObject(ObjectView? stored)
             switch (m.Kind)
             {
                 case MutationKind.Write:
-                    CopyOverlap(m.Data.Span, m.Offset, offset, into);
+                    CopyOverlap(m.Data, m.Offset, offset, into);
                     size = Math.Max(size, m.Offset + m.Length);
                     break;
                 case MutationKind.WriteFull:
                     into.Clear();
-                    CopyOverlap(m.Data.Span, 0, offset, into);
+                    CopyOverlap(m.Data, 0, offset, into);
                     size = m.Length;
                     break;
                 case MutationKind.Truncate:
@@ -105,13 +106,13 @@ public sealed class StagedObject(ObjectView? stored)
     }
 
     /// <summary>Copies the part of <paramref name="source"/> (placed at <paramref name="at"/>) that falls in the window at <paramref name="window"/>.</summary>
-    private static void CopyOverlap(ReadOnlySpan<byte> source, ulong at, ulong window, Span<byte> into)
+    private static void CopyOverlap(in ReadOnlySequence<byte> source, ulong at, ulong window, Span<byte> into)
     {
         ulong start = Math.Max(at, window);
         ulong end = Math.Min(at + (ulong)source.Length, window + (ulong)into.Length);
         if (start < end)
         {
-            source.Slice((int)(start - at), (int)(end - start)).CopyTo(into[(int)(start - window)..]);
+            source.Slice((long)(start - at), (long)(end - start)).CopyTo(into[(int)(start - window)..]);
         }
     }
 

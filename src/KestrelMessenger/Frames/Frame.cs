@@ -54,7 +54,7 @@ public readonly struct Frame
     /// <summary>
     /// The buffer segments 1..3 lie in, when the codec decrypted them into one of their own for the
     /// caller (secure mode, large frames, <c>takeSegments</c>): the caller may share slices of it
-    /// (<see cref="Messages.MessageBuffer.TryShare"/>) instead of copying, and must dispose it.
+    /// (<see cref="Messages.MessageBuffer.TryShare(ReadOnlyMemory{byte}, out Messages.MessageBuffer?)"/>) instead of copying, and must dispose it.
     /// </summary>
     public Messages.MessageBuffer? Body { get; }
 

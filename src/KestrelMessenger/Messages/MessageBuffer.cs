@@ -191,8 +191,53 @@ public sealed class MessageBuffer : IDisposable
     }
 
     /// <summary>
+    /// A reference to the bytes <paramref name="inside"/> covers, when they lie within this buffer (a view
+    /// handed out from its <see cref="Sequence"/>, such as an op's slice of a data segment in pieces):
+    /// sharing instead of copying. False when they are not this buffer's bytes.
+    /// </summary>
+    public bool TryShare(in ReadOnlySequence<byte> inside, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MessageBuffer? shared)
+    {
+        if (inside.IsSingleSegment)
+        {
+            return TryShare(inside.First, out shared);
+        }
+
+        shared = null;
+        ThrowIfDisposed();
+        if (_pieces is null || inside.Start.GetObject() is not SequencePiece first)
+        {
+            return false;
+        }
+
+        // Only a segment of this buffer's own sequence says where in it the view starts.
+        for (ReadOnlySequenceSegment<byte>? segment = Sequence.Start.GetObject() as SequencePiece; segment is not null; segment = segment.Next)
+        {
+            if (ReferenceEquals(segment, first))
+            {
+                long start = first.RunningIndex + inside.Start.GetInteger();
+                if (start + inside.Length > _length)
+                {
+                    return false;
+                }
+
+                shared = Slice((int)start, (int)inside.Length);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// A reference to <paramref name="bytes"/>: shared when they lie in <paramref name="owner"/> (see
-    /// <see cref="TryShare"/>), a pooled copy otherwise.
+    /// <see cref="TryShare(in ReadOnlySequence{byte}, out MessageBuffer?)"/>), a pooled copy otherwise.
+    /// </summary>
+    public static MessageBuffer ShareOrCopy(MessageBuffer? owner, in ReadOnlySequence<byte> bytes) =>
+        owner is not null && owner.TryShare(bytes, out MessageBuffer? shared) ? shared : CopyOf(bytes);
+
+    /// <summary>
+    /// A reference to <paramref name="bytes"/>: shared when they lie in <paramref name="owner"/> (see
+    /// <see cref="TryShare(ReadOnlyMemory{byte}, out MessageBuffer?)"/>), a pooled copy otherwise.
     /// </summary>
     public static MessageBuffer ShareOrCopy(MessageBuffer? owner, ReadOnlyMemory<byte> bytes) =>
         owner is not null && owner.TryShare(bytes, out MessageBuffer? shared) ? shared : CopyOf(bytes.Span);

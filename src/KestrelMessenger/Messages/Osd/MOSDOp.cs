@@ -217,7 +217,7 @@ public sealed class MOSDOp : Message
 
         RetryAttempt = front.ReadI32();
         Features = front.ReadU64();
-        OsdOp.SliceData(ops, DataInOnePiece(), outData: false);
+        OsdOp.SliceData(ops, Data.Sequence, outData: false);
         Ops = ops;
         Snaps = snaps;
     }

@@ -91,7 +91,7 @@ public sealed class MOSDOpReply : Message
         foreach (OsdOp op in request.Ops)
         {
             reply.Ops.Add(op.CopyForReply());
-            if (!op.OutData.IsEmpty)
+            if (!op.OutBytes.IsEmpty)
             {
                 carriers++;
                 carrier = op;
@@ -107,7 +107,7 @@ public sealed class MOSDOpReply : Message
         // Out-data often points into the request's pooled data segment, which is returned when the
         // request's dispatch ends, before the writer encodes the reply: take a copy now.
         reply.Data = OsdOp.GatherData(reply.Ops, MessageBuffer.Empty, outData: true);
-        OsdOp.SliceData(reply.Ops, reply.Data.Memory, outData: true);
+        OsdOp.SliceData(reply.Ops, reply.Data.Sequence, outData: true);
         return reply;
     }
 
@@ -197,7 +197,7 @@ public sealed class MOSDOpReply : Message
         UserVersion = front.ReadU64();
         Redirect = front.ReadBool() ? RequestRedirect.Decode(ref front) : null;
         Trace = BlkinTrace.Decode(ref front);
-        OsdOp.SliceData(ops, DataInOnePiece(), outData: true);
+        OsdOp.SliceData(ops, Data.Sequence, outData: true);
         Ops = ops;
     }
 

@@ -66,50 +66,89 @@ public sealed class OsdOp
     public uint PayloadLength { get; set; }
 
     /// <summary>
-    /// The op's input bytes (a write's data). When decoded it is a slice of the message's data segment,
-    /// valid only until that message is disposed (when its dispatch returns): copy what must outlive it.
-    /// When sending, it is read when the message is encoded, on the connection's writer.
+    /// The op's input bytes (a write's data), in one piece. When decoded it is a slice of the message's data
+    /// segment, valid only until that message is disposed (when its dispatch returns): copy what must
+    /// outlive it. A large segment may arrive in pieces (see <see cref="MessageBuffer.IsSingleSegment"/>);
+    /// an op whose bytes straddle two is copied into one array the first time this is read, so code that
+    /// can take pieces reads <see cref="InBytes"/>. When sending, it is read when the message is encoded,
+    /// on the connection's writer.
     /// </summary>
-    public ReadOnlyMemory<byte> InData { get; set; }
+    public ReadOnlyMemory<byte> InData
+    {
+        get => _inPieces is { IsSingleSegment: false } pieces ? _inCopy ??= pieces.ToArray() : _inData;
+        set
+        {
+            _inData = value;
+            _inPieces = null;
+            _inCopy = null;
+        }
+    }
+
+    /// <summary>The op's input bytes as they lie, in one piece or several (no copy). Same lifetime as <see cref="InData"/>.</summary>
+    public ReadOnlySequence<byte> InBytes => _inPieces ?? new ReadOnlySequence<byte>(_inData);
 
     /// <summary>
-    /// The op's output bytes (a read's data, a stat's size and mtime), sent in the reply's data segment.
+    /// The op's output bytes (a read's data, a stat's size and mtime), sent in the reply's data segment, in
+    /// one piece (copied into one array on first read when they lie in pieces: see <see cref="OutBytes"/>).
     /// In a decoded reply it is a slice of that segment, valid until the reply is disposed. Setting it
     /// releases any <see cref="OutBuffer"/>.
     /// </summary>
     public ReadOnlyMemory<byte> OutData
     {
-        get => _outData;
+        get => _outPieces is { IsSingleSegment: false } pieces ? _outCopy ??= pieces.ToArray() : _outData;
         set
         {
             Interlocked.Exchange(ref _outBuffer, null)?.Dispose();
-            _outData = value;
+            SetView(new ReadOnlySequence<byte>(value), outData: true);
         }
     }
 
+    /// <summary>The op's output bytes as they lie, in one piece or several (no copy). Same lifetime as <see cref="OutData"/>.</summary>
+    public ReadOnlySequence<byte> OutBytes => _outPieces ?? new ReadOnlySequence<byte>(_outData);
+
     /// <summary>
-    /// The buffer behind <see cref="OutData"/> when the out-data was handed over by reference
+    /// The buffer behind <see cref="OutBytes"/> when the out-data was handed over by reference
     /// (<see cref="SetOutData(MessageBuffer)"/>, for example a read answered from the bytes an OSD keeps):
     /// the reply takes it over, so the data goes out without a copy. Null otherwise.
     /// </summary>
     public MessageBuffer? OutBuffer => _outBuffer;
 
     /// <summary>
-    /// Sets the out-data to <paramref name="data"/>, taking over that reference (the op releases it, or
-    /// hands it to the reply). The bytes must be in one piece.
+    /// Sets the out-data to <paramref name="data"/> (in one piece or several), taking over that reference
+    /// (the op releases it, or hands it to the reply).
     /// </summary>
     public void SetOutData(MessageBuffer data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        ReadOnlyMemory<byte> view = data.Memory; // throws for a buffer in pieces, before the op changes
-        OutData = view;
+        OutData = default;
+        SetView(data.Sequence, outData: true);
         _outBuffer = data;
     }
 
-    /// <summary>Hands <see cref="OutBuffer"/> over to the caller (null when there is none); <see cref="OutData"/> stays as it was.</summary>
+    /// <summary>Hands <see cref="OutBuffer"/> over to the caller (null when there is none); <see cref="OutBytes"/> stays as it was.</summary>
     internal MessageBuffer? TakeOutBuffer() => Interlocked.Exchange(ref _outBuffer, null);
 
+    /// <summary>Points the in- or out-data at <paramref name="bytes"/> without copying or owning them.</summary>
+    internal void SetView(in ReadOnlySequence<byte> bytes, bool outData)
+    {
+        ReadOnlySequence<byte>? pieces = bytes.IsSingleSegment ? null : bytes;
+        ReadOnlyMemory<byte> whole = bytes.IsSingleSegment ? bytes.First : default;
+        if (outData)
+        {
+            (_outData, _outPieces, _outCopy) = (whole, pieces, null);
+        }
+        else
+        {
+            (_inData, _inPieces, _inCopy) = (whole, pieces, null);
+        }
+    }
+
+    private ReadOnlyMemory<byte> _inData;
+    private ReadOnlySequence<byte>? _inPieces;
+    private byte[]? _inCopy;
     private ReadOnlyMemory<byte> _outData;
+    private ReadOnlySequence<byte>? _outPieces;
+    private byte[]? _outCopy;
     private MessageBuffer? _outBuffer;
 
     /// <summary>The op's result in a reply: 0 or a negative errno.</summary>
@@ -143,7 +182,7 @@ public sealed class OsdOp
         writer.WriteU16(Code);
         writer.WriteU32(Flags);
         writer.WriteBytes(_union);
-        writer.WriteU32((uint)(outData ? OutData : InData).Length);
+        writer.WriteU32((uint)(outData ? OutBytes : InBytes).Length);
     }
 
     /// <summary>Reads the 38 bytes.</summary>
@@ -158,58 +197,54 @@ public sealed class OsdOp
     /// <summary>The op as a reply echoes it: same code, flags and arguments, its result and out-data, no in-data.</summary>
     internal OsdOp CopyForReply()
     {
-        var copy = new OsdOp(Code, Flags) { Rval = Rval, OutData = OutData, PayloadLength = (uint)OutData.Length };
+        ReadOnlySequence<byte> outBytes = OutBytes;
+        var copy = new OsdOp(Code, Flags) { Rval = Rval, PayloadLength = (uint)outBytes.Length };
+        copy.SetView(outBytes, outData: true);
         _union.CopyTo(copy._union);
         return copy;
     }
 
-    /// <summary>Points each op's in- or out-data at its payload_len bytes of <paramref name="data"/>, in op order.</summary>
-    internal static void SliceData(List<OsdOp> ops, ReadOnlyMemory<byte> data, bool outData)
+    /// <summary>Points each op's in- or out-data at its payload_len bytes of <paramref name="data"/>, in op order (no copy).</summary>
+    internal static void SliceData(List<OsdOp> ops, in ReadOnlySequence<byte> data, bool outData)
     {
-        int at = 0;
+        long at = 0;
         foreach (OsdOp op in ops)
         {
-            if (op.PayloadLength > (uint)(data.Length - at))
+            if (op.PayloadLength > data.Length - at)
             {
                 throw new DecodeException($"{op} has payload_len {op.PayloadLength} but only {data.Length - at} data bytes remain");
             }
 
-            ReadOnlyMemory<byte> slice = data.Slice(at, (int)op.PayloadLength);
-            if (outData)
-            {
-                op.OutData = slice;
-            }
-            else
-            {
-                op.InData = slice;
-            }
-
-            at += (int)op.PayloadLength;
+            op.SetView(data.Slice(at, op.PayloadLength), outData);
+            at += op.PayloadLength;
         }
     }
 
     /// <summary>
     /// The data segment for <paramref name="ops"/>: their in- or out-data concatenated in op order (as
     /// Ceph's merge of op data does). A shared reference to <paramref name="current"/> when it already is
-    /// exactly that (a decoded message being re-sent), a new buffer otherwise. Neither the ops nor
-    /// <paramref name="current"/> change.
+    /// exactly that (a decoded message being re-sent, or a reply whose one carrier's buffer it took over),
+    /// a new buffer otherwise. Neither the ops nor <paramref name="current"/> change.
     /// </summary>
     internal static MessageBuffer GatherData(List<OsdOp> ops, MessageBuffer current, bool outData)
     {
         long total = 0;
-        bool inPlace = current.IsSingleSegment;
+        bool inPlace = true;
         int carriers = 0;
-        ReadOnlyMemory<byte> only = default;
+        ReadOnlySequence<byte> only = default;
+        ReadOnlySequence<byte> whole = current.Sequence;
         foreach (OsdOp op in ops)
         {
-            ReadOnlyMemory<byte> bytes = outData ? op.OutData : op.InData;
-            inPlace &= bytes.IsEmpty || IsSliceAt(bytes, current.Memory, total);
-            total += bytes.Length;
-            if (!bytes.IsEmpty)
+            ReadOnlySequence<byte> bytes = outData ? op.OutBytes : op.InBytes;
+            if (bytes.IsEmpty)
             {
-                carriers++;
-                only = bytes;
+                continue;
             }
+
+            inPlace &= total + bytes.Length <= whole.Length && IsSame(whole.Slice(total, bytes.Length), bytes);
+            total += bytes.Length;
+            carriers++;
+            only = bytes;
         }
 
         if (inPlace && total == current.Length)
@@ -222,36 +257,31 @@ public sealed class OsdOp
             throw new InvalidOperationException($"the ops carry {total} data bytes, more than one segment can hold");
         }
 
-        return carriers <= 1 ? MessageBuffer.CopyOf(only.Span) : Concatenate(ops, (int)total, outData);
+        return carriers <= 1 ? MessageBuffer.CopyOf(only) : Concatenate(ops, (int)total, outData);
     }
 
-    private static MessageBuffer Concatenate(List<OsdOp> ops, int total, bool outData)
-    {
-        byte[] scratch = ArrayPool<byte>.Shared.Rent(total);
-        try
+    private static MessageBuffer Concatenate(List<OsdOp> ops, int total, bool outData) =>
+        MessageBuffer.Create(total, (ops, outData), static (into, state) =>
         {
-            int at = 0;
-            foreach (OsdOp op in ops)
+            foreach (OsdOp op in state.ops)
             {
-                ReadOnlyMemory<byte> bytes = outData ? op.OutData : op.InData;
-                bytes.Span.CopyTo(scratch.AsSpan(at));
-                at += bytes.Length;
+                ReadOnlySequence<byte> bytes = state.outData ? op.OutBytes : op.InBytes;
+                bytes.CopyTo(into);
+                into = into[(int)bytes.Length..];
             }
+        });
 
-            return MessageBuffer.CopyOf(scratch.AsSpan(0, total));
-        }
-        finally
+    // The same bytes in the same place: sequences over one buffer's memory compare by position.
+    private static bool IsSame(in ReadOnlySequence<byte> a, in ReadOnlySequence<byte> b)
+    {
+        if (a.IsSingleSegment && b.IsSingleSegment)
         {
-            ArrayPool<byte>.Shared.Return(scratch);
+            return MemoryMarshal.TryGetArray(a.First, out ArraySegment<byte> x) && MemoryMarshal.TryGetArray(b.First, out ArraySegment<byte> y)
+                && ReferenceEquals(x.Array, y.Array) && x.Offset == y.Offset && x.Count == y.Count;
         }
-    }
 
-    private static bool IsSliceAt(ReadOnlyMemory<byte> slice, ReadOnlyMemory<byte> whole, long offset) =>
-        MemoryMarshal.TryGetArray(slice, out ArraySegment<byte> part)
-        && MemoryMarshal.TryGetArray(whole, out ArraySegment<byte> all)
-        && ReferenceEquals(part.Array, all.Array)
-        && part.Offset == all.Offset + offset
-        && offset + part.Count <= all.Count;
+        return a.Start.Equals(b.Start) && a.End.Equals(b.End);
+    }
 
     private ulong Get64(int at) => BinaryPrimitives.ReadUInt64LittleEndian(_union.AsSpan(at));
 
