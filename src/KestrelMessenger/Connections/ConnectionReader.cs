@@ -193,7 +193,7 @@ internal sealed class ConnectionReader(MessengerConnection connection, IConnecti
     /// messenger's block pool is adopted where it lies; any other is copied once, its CRC computed in the
     /// same pass.
     /// Only the data segment is adopted (fronts are decoded as one span); a typed message that reads its
-    /// data as memory makes it one piece (<see cref="Message.DataInOnePiece"/>).
+    /// data as memory takes it in one piece (<see cref="MessageBuffer.InOnePiece"/>), or reads it as a sequence.
     /// </summary>
     private static MessageBuffer TakeSegment(in Frame frame, int index, params ReadOnlySpan<MessageBuffer> taken)
     {

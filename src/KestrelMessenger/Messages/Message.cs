@@ -58,28 +58,6 @@ public class Message : IDisposable
     /// <summary>Data segment: bulk bytes such as object data.</summary>
     public MessageBuffer Data { get; set; } = MessageBuffer.Empty;
 
-    /// <summary>
-    /// The data segment in one piece, for a decoder that reads it as memory. A large segment may arrive in
-    /// pieces (adopted where the socket received it, not copied); it is then copied once into one buffer
-    /// here, which becomes <see cref="Data"/>.
-    /// </summary>
-    protected ReadOnlyMemory<byte> DataInOnePiece()
-    {
-        if (!Data.IsSingleSegment)
-        {
-            MessageBuffer pieces = Data;
-            Data = MessageBuffer.CopyOf(pieces.Sequence);
-            if (pieces.TryGetSegmentCrc(out uint crc))
-            {
-                Data.WithSegmentCrc(crc);
-            }
-
-            pieces.Dispose();
-        }
-
-        return Data.Memory;
-    }
-
     /// <summary>True for typed messages that encode their own front.</summary>
     protected virtual bool EncodesPayload => false;
 

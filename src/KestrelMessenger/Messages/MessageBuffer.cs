@@ -319,6 +319,16 @@ public sealed class MessageBuffer : IDisposable
         return start == 0 && length == _length ? slice.WithCrcOf(this) : slice;
     }
 
+    /// <summary>
+    /// A reference to the same bytes in one piece: shared when they already are, copied once into a
+    /// pooled buffer when they lie in pieces (what is known of them, such as their CRC, carries over).
+    /// </summary>
+    public MessageBuffer InOnePiece()
+    {
+        ThrowIfDisposed();
+        return IsSingleSegment ? Share() : CopyOf(Sequence).WithCrcOf(this);
+    }
+
     /// <summary>The bytes' CRC as a msgr2 segment, when it is known (checked on receipt, or computed once).</summary>
     internal bool TryGetSegmentCrc(out uint crc)
     {

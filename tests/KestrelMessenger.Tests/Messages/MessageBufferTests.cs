@@ -80,4 +80,35 @@ public class MessageBufferTests
         second.Dispose();
         Assert.Equal(before, MessageBuffer.LiveBlocks);
     }
+
+    [Fact]
+    public void Bytes_in_pieces_are_shared_by_a_view_of_their_sequence_and_copied_once_into_one_piece_on_request()
+    {
+        using MessageBuffer a = MessageBuffer.CopyOf("hello, "u8);
+        using MessageBuffer b = MessageBuffer.CopyOf("world"u8);
+        using MessageBuffer whole = MessageBuffer.Concat(a, b).WithSegmentCrc(Crc32C.Segment("hello, world"u8));
+        Assert.False(whole.IsSingleSegment);
+
+        // A view across the two pieces, taken from the buffer's own sequence, maps back to a shared slice.
+        Assert.True(whole.TryShare(whole.Sequence.Slice(5, 4), out MessageBuffer? across));
+        using (across)
+        {
+            Assert.Equal(", wo"u8.ToArray(), across!.Sequence.ToArray());
+        }
+
+        // The same bytes in another buffer's sequence are not this buffer's.
+        using MessageBuffer other = MessageBuffer.Concat(a, b);
+        Assert.False(whole.TryShare(other.Sequence.Slice(5, 4), out _));
+
+        using MessageBuffer one = whole.InOnePiece();
+        Assert.True(one.IsSingleSegment);
+        Assert.Equal("hello, world"u8.ToArray(), one.Span.ToArray());
+        Assert.True(one.TryGetSegmentCrc(out uint crc), "what was known of the bytes carries over");
+        Assert.Equal(Crc32C.Segment("hello, world"u8), crc);
+
+        using MessageBuffer already = one.InOnePiece();
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(already.Memory, out ArraySegment<byte> x)
+            && System.Runtime.InteropServices.MemoryMarshal.TryGetArray(one.Memory, out ArraySegment<byte> y) && ReferenceEquals(x.Array, y.Array),
+            "bytes already in one piece are shared, not copied");
+    }
 }
